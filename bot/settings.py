@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_RASA_TOKEN = "dev-rasa-token"
-DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"
+DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - refused in prod
+DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # noqa: S105 - refused in prod
 DEV_TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000"
 REAL_TWILIO_API = "https://api.twilio.com"
 
@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     twilio_timeout_s: float = Field(default=10.0, gt=0)
     max_inbound_body_bytes: int = 64 * 1024
     sms_segment_budget: int = Field(default=2, ge=1)
+    prometheus_multiproc_dir: Path | None = None  # shared by web and worker processes
     log_level: str = "INFO"
     log_json: bool = True
 

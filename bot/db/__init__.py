@@ -1,0 +1,1 @@
+"""Database: models, engine factory and repositories (one module per aggregate)."""

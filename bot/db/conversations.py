@@ -1,0 +1,87 @@
+"""Contacts and conversations: queries used by the webhook, the worker and the console."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Contact, Conversation
+from bot.db.upsert import insert_ignoring_conflicts
+
+
+async def upsert_contact(
+    session: AsyncSession,
+    *,
+    phone_e164: str,
+    seen_at: datetime,
+    channel: str,
+    profile_name: str | None = None,
+    whatsapp_id: str | None = None,
+) -> int:
+    """Create the contact if new (race-safe), record the inbound time; return its id."""
+    await session.execute(
+        insert_ignoring_conflicts(session, Contact.__table__).values(
+            phone_e164=phone_e164, language="es", created_at=seen_at
+        )
+    )
+    values: dict[str, object] = {"last_inbound_at": seen_at}
+    if channel == "whatsapp":
+        values["last_whatsapp_inbound_at"] = seen_at
+        if whatsapp_id:
+            values["whatsapp_id"] = whatsapp_id
+    if profile_name:
+        values["profile_name"] = profile_name[:200]
+    contact_id = await session.scalar(
+        update(Contact).where(Contact.phone_e164 == phone_e164).values(**values).returning(Contact.id)
+    )
+    assert contact_id is not None
+    return int(contact_id)
+
+
+async def upsert_conversation(
+    session: AsyncSession, *, contact_id: int, channel: str, seen_at: datetime
+) -> int:
+    await session.execute(
+        insert_ignoring_conflicts(session, Conversation.__table__).values(
+            contact_id=contact_id,
+            channel=channel,
+            rasa_sender_id=uuid.uuid4().hex,
+            owner="bot",
+            created_at=seen_at,
+        )
+    )
+    conversation_id = await session.scalar(
+        update(Conversation)
+        .where(Conversation.contact_id == contact_id, Conversation.channel == channel)
+        .values(last_inbound_at=seen_at)
+        .returning(Conversation.id)
+    )
+    assert conversation_id is not None
+    return int(conversation_id)
+
+
+async def get_conversation(session: AsyncSession, *, conversation_id: int) -> Conversation | None:
+    return await session.get(Conversation, conversation_id)
+
+
+async def get_contact(session: AsyncSession, *, contact_id: int) -> Contact | None:
+    return await session.get(Contact, contact_id)
+
+
+async def mark_opted_out(session: AsyncSession, *, contact_id: int, at: datetime, reason: str) -> None:
+    await session.execute(
+        update(Contact)
+        .where(Contact.id == contact_id, Contact.opted_out_at.is_(None))
+        .values(opted_out_at=at, opt_out_reason=reason)
+    )
+
+
+async def contact_for_conversation(session: AsyncSession, *, conversation_id: int) -> Contact | None:
+    return await session.scalar(
+        select(Contact)
+        .join(Conversation, Conversation.contact_id == Contact.id)
+        .where(Conversation.id == conversation_id)
+    )

@@ -1,0 +1,177 @@
+"""Message queries: the inbound log, the outbox and status updates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Message, StatusEvent, utcnow
+from bot.db.upsert import insert_ignoring_conflicts
+from bot.twilio_adapter.statuses import STATUS_RANK
+
+PENDING_INBOUND = ("received", "processing")
+UNSENT_OUTBOUND = ("pending", "sending", "unknown")
+
+
+async def insert_inbound(
+    session: AsyncSession,
+    *,
+    conversation_id: int,
+    message_sid: str,
+    body: str,
+    media: list[dict[str, Any]],
+    button_payload: str | None,
+    received_at: datetime,
+) -> int | None:
+    """Store an inbound message; ``None`` when its MessageSid was already stored (a duplicate)."""
+    result = await session.execute(
+        insert_ignoring_conflicts(session, Message.__table__)
+        .values(
+            conversation_id=conversation_id,
+            direction="in",
+            twilio_sid=message_sid,
+            body=body,
+            media=media,
+            button_payload=button_payload,
+            status="received",
+            attempts=0,
+            position=0,
+            created_at=received_at,
+            updated_at=received_at,
+        )
+        .returning(Message.id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def next_pending_inbound(session: AsyncSession, *, conversation_id: int) -> Message | None:
+    return await session.scalar(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "in",
+            Message.status.in_(PENDING_INBOUND),
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
+
+
+async def unsent_outbound(session: AsyncSession, *, conversation_id: int) -> Sequence[Message]:
+    result = await session.scalars(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "out",
+            Message.status.in_(UNSENT_OUTBOUND),
+        )
+        .order_by(Message.id)
+    )
+    return result.all()
+
+
+async def add_outbound(
+    session: AsyncSession,
+    *,
+    conversation_id: int,
+    reply_to_id: int | None,
+    position: int,
+    body: str,
+    media_urls: Sequence[str] = (),
+    encoding: str | None = None,
+    segments: int | None = None,
+    status: str = "pending",
+    error_detail: str | None = None,
+) -> Message:
+    message = Message(
+        conversation_id=conversation_id,
+        direction="out",
+        body=body,
+        media=[{"url": url} for url in media_urls],
+        status=status,
+        attempts=0,
+        reply_to_id=reply_to_id,
+        position=position,
+        encoding=encoding,
+        segments=segments,
+        error_detail=error_detail,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def stalled_inbound(
+    session: AsyncSession, *, older_than: datetime, limit: int = 500
+) -> Sequence[Message]:
+    """Inbound messages still waiting for a turn (e.g. stored while Redis was down)."""
+    result = await session.scalars(
+        select(Message)
+        .where(
+            Message.direction == "in", Message.status.in_(PENDING_INBOUND), Message.updated_at < older_than
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def conversations_with_unsent_outbound(session: AsyncSession, *, older_than: datetime) -> Sequence[int]:
+    result = await session.scalars(
+        select(Message.conversation_id)
+        .where(
+            Message.direction == "out",
+            Message.status.in_(UNSENT_OUTBOUND),
+            Message.updated_at < older_than,
+        )
+        .distinct()
+    )
+    return result.all()
+
+
+async def find_outbound(session: AsyncSession, *, outbound_id: int | None, sid: str) -> Message | None:
+    if outbound_id is not None:
+        message = await session.get(Message, outbound_id)
+        if message is not None and message.direction == "out":
+            return message
+    return await session.scalar(select(Message).where(Message.twilio_sid == sid, Message.direction == "out"))
+
+
+async def record_status_event(
+    session: AsyncSession, *, message_id: int | None, sid: str, status: str, error_code: int | None
+) -> None:
+    session.add(StatusEvent(message_id=message_id, twilio_sid=sid, status=status, error_code=error_code))
+
+
+async def set_status(session: AsyncSession, *, message_id: int, **values: Any) -> None:
+    values.setdefault("updated_at", utcnow())
+    await session.execute(update(Message).where(Message.id == message_id).values(**values))
+
+
+async def record_sid(session: AsyncSession, *, message_id: int, sid: str) -> None:
+    """Set the Twilio SID once (a status callback may have set it first)."""
+    await session.execute(
+        update(Message).where(Message.id == message_id, Message.twilio_sid.is_(None)).values(twilio_sid=sid)
+    )
+
+
+async def advance_status(session: AsyncSession, *, message_id: int, status: str, **values: Any) -> bool:
+    """Move the status forward only, atomically: a late 'sent' never overwrites 'delivered'."""
+    rank = STATUS_RANK.get(status)
+    if rank is None:
+        return False
+    lower = [name for name, value in STATUS_RANK.items() if value < rank]
+    result = await session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status.in_(lower))
+        .values(status=status, updated_at=utcnow(), **values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def sid_is_taken(session: AsyncSession, *, sid: str) -> bool:
+    return (await session.scalar(select(Message.id).where(Message.twilio_sid == sid))) is not None

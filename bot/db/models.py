@@ -1,0 +1,119 @@
+"""SQLAlchemy 2 models. Migrations in bot/db/migrations mirror this file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both SQLite (naive storage) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_e164: Mapped[str] = mapped_column(String(20), unique=True)
+    whatsapp_id: Mapped[str | None] = mapped_column(String(32))
+    profile_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opt_out_reason: Mapped[str | None] = mapped_column(String(40))
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_whatsapp_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+
+class Conversation(Base):
+    """One contact on one channel. ``rasa_sender_id`` is what Rasa sees: never the phone number."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("contact_id", "channel", name="uq_conversation_contact_channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rasa_sender_id: Mapped[str] = mapped_column(String(40), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))  # sms | whatsapp
+    owner: Mapped[str] = mapped_column(String(16), default="bot")  # bot | waiting | consultant | closed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Message(Base):
+    """Inbound and outbound messages. Outbound rows are the outbox: written before the send."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_conversation_state", "conversation_id", "direction", "status"),
+        Index("ix_messages_reply_to", "reply_to_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    # Inbound: Twilio's MessageSid. Outbound: the SID Twilio gave our send. Unique: dedupe key.
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    button_payload: Mapped[str | None] = mapped_column(String(200))
+    # inbound: received -> processing -> answered | skipped ; outbound: pending -> sending ->
+    #   queued/sent -> delivered -> read, or failed/undelivered/refused; "unknown" = send outcome ambiguous
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_detail: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order of outbound parts of one turn
+    encoding: Mapped[str | None] = mapped_column(String(8))  # GSM-7 | UCS-2 (SMS only)
+    segments: Mapped[int | None] = mapped_column(Integer)
+    content_sid: Mapped[str | None] = mapped_column(String(64))
+    content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StatusEvent(Base):
+    """Every status callback Twilio sent, as received (audit trail; rows never change)."""
+
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    twilio_sid: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,27 @@
+"""Job names and enqueue helpers shared by the webhook (producer) and the worker (consumer)."""
+
+from __future__ import annotations
+
+from arq.connections import ArqRedis
+
+RUN_CONVERSATION = "run_conversation"
+
+
+def conversation_lock_key(conversation_id: int) -> str:
+    return f"famibot:lock:conversation:{conversation_id}"
+
+
+async def enqueue_turn(redis: ArqRedis, *, conversation_id: int, message_id: int) -> None:
+    """One job per inbound message; the job drains its conversation in order under a lock.
+
+    The job id makes a re-enqueue of the same message (recovery sweep) a no-op while it is queued.
+    """
+    await redis.enqueue_job(RUN_CONVERSATION, conversation_id, _job_id=f"turn:{message_id}")
+
+
+async def enqueue_drain(redis: ArqRedis, *, conversation_id: int, reason: str) -> None:
+    await redis.enqueue_job(RUN_CONVERSATION, conversation_id, _job_id=f"drain:{reason}:{conversation_id}")
+
+
+async def queue_depth(redis: ArqRedis, queue_name: str) -> int:
+    return int(await redis.zcard(queue_name))

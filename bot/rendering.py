@@ -1,0 +1,99 @@
+"""Render one bot turn (Rasa's text + buttons) for a channel: as few messages as the channel allows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.gsm7 import fold_to_gsm7, sms_size
+from bot.menus import numbered_menu
+from bot.rasa_client import BotReply, Button
+
+WHATSAPP_MAX_CHARS = 1600
+_SENTENCE_END = re.compile(r"(?<=[.!?])[ ]+|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundPart:
+    body: str
+    media_urls: tuple[str, ...] = ()
+    encoding: str | None = None
+    segments: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedTurn:
+    parts: list[OutboundPart]
+    menu: tuple[Button, ...]
+
+
+def render_turn(replies: Sequence[BotReply], channel: str, *, sms_segment_budget: int) -> RenderedTurn:
+    texts = [reply.text.strip() for reply in replies if reply.text.strip()]
+    menu: tuple[Button, ...] = ()
+    for reply in replies:
+        if reply.buttons:
+            menu = reply.buttons  # the last menu of the turn is the one the user answers
+    if menu:
+        texts.append(numbered_menu(menu))
+    images = tuple(reply.image for reply in replies if reply.image)
+    if channel == "sms":
+        body = fold_to_gsm7("\n".join(texts))
+        chunks = split_text(body, lambda chunk: sms_size(chunk).segments <= sms_segment_budget)
+        parts = [_sms_part(chunk) for chunk in chunks]
+    else:
+        body = "\n\n".join(texts)
+        chunks = split_text(body, lambda chunk: len(chunk) <= WHATSAPP_MAX_CHARS)
+        parts = [OutboundPart(body=chunk) for chunk in chunks]
+        if images:
+            first = parts[0] if parts else OutboundPart(body="")
+            parts[:1] = [OutboundPart(body=first.body, media_urls=images)]
+    return RenderedTurn(parts=parts, menu=menu)
+
+
+def _sms_part(text: str) -> OutboundPart:
+    size = sms_size(text)
+    return OutboundPart(body=text, encoding=size.encoding, segments=size.segments)
+
+
+def split_text(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """Pack whole sentences (and lines) into as few chunks as ``fits`` allows, in order."""
+    if not text:
+        return []
+    if fits(text):
+        return [text]
+    pieces: list[tuple[str, str]] = []  # (sentence, separator that followed it)
+    position = 0
+    for match in _SENTENCE_END.finditer(text):
+        pieces.append((text[position : match.start()], "\n" if "\n" in match.group() else " "))
+        position = match.end()
+    pieces.append((text[position:], ""))
+    chunks: list[str] = []
+    current = ""
+    for sentence, separator in pieces:
+        for word_chunk in _hard_split(sentence, fits):
+            candidate = (current + word_chunk) if current else word_chunk
+            if current and not fits(candidate.rstrip()):
+                chunks.append(current.rstrip())
+                candidate = word_chunk
+            current = candidate
+        current += separator
+    if current.strip():
+        chunks.append(current.rstrip())
+    return [chunk for chunk in chunks if chunk]
+
+
+def _hard_split(sentence: str, fits: Callable[[str], bool]) -> list[str]:
+    """A sentence too long for one message is cut between words (never inside one)."""
+    if fits(sentence):
+        return [sentence]
+    out: list[str] = []
+    current = ""
+    for word in sentence.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and not fits(candidate):
+            out.append(current + " ")
+            candidate = word
+        current = candidate
+    out.append(current)
+    return out

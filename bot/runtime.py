@@ -1,0 +1,51 @@
+"""Composition root: the long-lived resources, built once at start-up and passed down.
+
+The web app builds one in its lifespan, the worker in its startup hook. Nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.engine import SessionFactory, make_engine, make_session_factory
+from bot.settings import Settings
+from bot.twilio_adapter.rest import TwilioRestClient
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    redis: ArqRedis  # also the arq queue pool
+    http: httpx.AsyncClient
+    twilio: TwilioRestClient
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+async def build_runtime(settings: Settings) -> Runtime:
+    engine = make_engine(settings)
+    redis = await create_pool(
+        RedisSettings.from_dsn(settings.redis_url),
+        default_queue_name=settings.queue_name,
+    )
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.twilio_timeout_s, connect=5.0),
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+    )
+    twilio = TwilioRestClient(
+        base_url=settings.twilio_api_base_url,
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token.get_secret_value(),
+        client=http,
+    )
+    return Runtime(settings, engine, make_session_factory(engine), redis, http, twilio)

@@ -1,0 +1,197 @@
+"""One conversation's turns, in arrival order, one at a time.
+
+The worker calls :func:`run_conversation` for every inbound message. Holding the conversation's
+Redis lock, it first finishes any unsent replies, then takes each pending inbound message in id order:
+Rasa → render → store the replies (outbox) and mark the message answered in one transaction → send.
+If the worker dies mid-turn the message stays "processing"; the retry asks Rasa's tracker whether
+the turn already ran, so Rasa never sees a message twice and no reply is sent twice.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError
+
+from bot.db import conversations, messages
+from bot.db.models import Contact, Conversation, Message, utcnow
+from bot.logs import get_logger
+from bot.media import store_media
+from bot.menus import remember_menu, resolve_choice
+from bot.metrics import RASA_CALLS, TURN_LATENCY
+from bot.outbox import send_unsent
+from bot.queue import conversation_lock_key, enqueue_drain
+from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
+from bot.rendering import render_turn
+from bot.runtime import Runtime
+
+log = get_logger(__name__)
+
+MEDIA_ONLY_PAYLOAD = "/enviar_documento"
+
+
+class ConversationBusy(Exception):
+    """Another job holds this conversation; this one retries shortly."""
+
+
+async def run_conversation(runtime: Runtime, rasa: RasaClient, conversation_id: int) -> int:
+    """Drain the conversation; return the number of turns taken."""
+    timeout = runtime.settings.turn_job_timeout_s
+    lock = Lock(runtime.redis, conversation_lock_key(conversation_id), timeout=timeout, blocking=False)
+    if not await lock.acquire():
+        raise ConversationBusy(conversation_id)
+    started = time.monotonic()
+    turns = 0
+    try:
+        await send_unsent(runtime, conversation_id)
+        while True:
+            async with runtime.sessions() as session:
+                message = await messages.next_pending_inbound(session, conversation_id=conversation_id)
+                conversation = await session.get(Conversation, conversation_id)
+                contact = await conversations.contact_for_conversation(
+                    session, conversation_id=conversation_id
+                )
+            if message is None or conversation is None or contact is None:
+                return turns
+            await take_turn(runtime, rasa, conversation, contact, message)
+            await send_unsent(runtime, conversation_id)
+            TURN_LATENCY.observe((utcnow() - message.created_at).total_seconds())
+            turns += 1
+            if time.monotonic() - started > timeout / 2:
+                # Leave time before the job's timeout: hand the rest to a fresh job.
+                await enqueue_drain(
+                    runtime.redis, conversation_id=conversation_id, reason=f"after-{message.id}"
+                )
+                return turns
+            await lock.reacquire()
+    finally:
+        try:
+            await lock.release()
+        except LockError:
+            log.warning("conversation lock expired before release", conversation_id=conversation_id)
+
+
+async def take_turn(
+    runtime: Runtime, rasa: RasaClient, conversation: Conversation, contact: Contact, message: Message
+) -> None:
+    log_ = log.bind(conversation_id=conversation.id, message_id=message.id)
+    skip_reason = _skip_reason(conversation, contact)
+    if skip_reason:
+        await _finish(runtime, message, status="skipped", detail=skip_reason)
+        log_.info("turn skipped", reason=skip_reason)
+        return
+    media = message.media
+    if media and any(not item.get("key") and not item.get("error") for item in media):
+        media = await store_media(
+            runtime.twilio,
+            runtime.settings.media_dir,
+            conversation_id=conversation.id,
+            message_sid=message.twilio_sid or str(message.id),
+            media=media,
+        )
+        async with runtime.sessions() as session, session.begin():
+            await messages.set_status(session, message_id=message.id, media=media)
+    replies = None
+    if message.status == "processing":  # an earlier attempt may have reached Rasa
+        replies = await rasa.replies_in_tracker(
+            sender_id=conversation.rasa_sender_id, message_sid=message.twilio_sid or ""
+        )
+        if replies is not None:
+            log_.info("turn recovered from Rasa's tracker", replies=len(replies))
+    if replies is None:
+        async with runtime.sessions() as session, session.begin():
+            await messages.set_status(
+                session, message_id=message.id, status="processing", attempts=message.attempts + 1
+            )
+        replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media)
+    await _store_replies(runtime, conversation, message, replies)
+    log_.info("turn answered", replies=len(replies))
+
+
+def _skip_reason(conversation: Conversation, contact: Contact) -> str | None:
+    if contact.opted_out:
+        return "contact opted out"
+    if conversation.owner != "bot":
+        return f"conversation owned by {conversation.owner}"
+    return None
+
+
+async def _ask_rasa(
+    runtime: Runtime,
+    rasa: RasaClient,
+    conversation: Conversation,
+    contact: Contact,
+    message: Message,
+    media: list[dict[str, Any]],
+) -> list[BotReply]:
+    text = await _text_for_rasa(runtime, conversation, message)
+    metadata = {
+        "channel": conversation.channel,
+        "message_sid": message.twilio_sid,
+        "media": [item["key"] for item in media if item.get("key")],
+        "profile_name": contact.profile_name,
+    }
+    try:
+        replies = await rasa.send(sender_id=conversation.rasa_sender_id, message=text, metadata=metadata)
+    except RasaUnavailable:
+        RASA_CALLS.labels(outcome="unavailable").inc()
+        raise
+    if not replies:
+        # Rasa answers [] after an internal error too: was our message recorded at all?
+        recorded = await rasa.replies_in_tracker(
+            sender_id=conversation.rasa_sender_id, message_sid=message.twilio_sid or ""
+        )
+        if recorded is None:
+            RASA_CALLS.labels(outcome="dropped").inc()
+            raise RasaUnavailable("Rasa answered [] without recording the message")
+        RASA_CALLS.labels(outcome="empty").inc()
+        log.warning("suspect: Rasa gave no reply to a user message", conversation_id=conversation.id)
+        return recorded
+    RASA_CALLS.labels(outcome="ok").inc()
+    return replies
+
+
+async def _text_for_rasa(runtime: Runtime, conversation: Conversation, message: Message) -> str:
+    if message.button_payload:
+        return message.button_payload
+    body = message.body.strip()
+    if not body and message.media:
+        return MEDIA_ONLY_PAYLOAD
+    choice = await resolve_choice(runtime.redis, conversation.id, body)
+    return choice or body
+
+
+async def _store_replies(
+    runtime: Runtime, conversation: Conversation, message: Message, replies: list[BotReply]
+) -> None:
+    rendered = render_turn(
+        replies, conversation.channel, sms_segment_budget=runtime.settings.sms_segment_budget
+    )
+    async with runtime.sessions() as session, session.begin():
+        for position, part in enumerate(rendered.parts):
+            await messages.add_outbound(
+                session,
+                conversation_id=conversation.id,
+                reply_to_id=message.id,
+                position=position,
+                body=part.body,
+                media_urls=part.media_urls,
+                encoding=part.encoding,
+                segments=part.segments,
+            )
+        await messages.set_status(
+            session,
+            message_id=message.id,
+            status="answered",
+            answered_at=utcnow(),
+            error_detail=None if replies else "Rasa gave no reply",
+        )
+    if rendered.menu:
+        await remember_menu(runtime.redis, conversation.id, rendered.menu)
+
+
+async def _finish(runtime: Runtime, message: Message, *, status: str, detail: str) -> None:
+    async with runtime.sessions() as session, session.begin():
+        await messages.set_status(session, message_id=message.id, status=status, error_detail=detail)

@@ -1,0 +1,116 @@
+"""The arq worker: conversation turns, outbound sends and the recovery sweep.
+
+Run with ``python -m bot.worker``. Settings are read once in ``main`` and resources are built in
+``startup`` (arq's hook), never at import.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from arq import Retry, cron, func
+from arq.connections import RedisSettings
+from arq.worker import run_worker
+
+from bot.db import messages
+from bot.db.models import utcnow
+from bot.logs import configure_logging, get_logger
+from bot.outbox import SendRetryLater
+from bot.queue import RUN_CONVERSATION, enqueue_drain, enqueue_turn
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from bot.turns import ConversationBusy, run_conversation
+
+log = get_logger(__name__)
+
+BUSY_RETRY_S = 0.05
+STALLED_AFTER = timedelta(seconds=60)
+
+
+def backoff_s(job_try: int) -> float:
+    """0.5 s, 1 s, 2 s … capped at 30 s: Rasa or Twilio down waits, messages keep their order."""
+    return float(min(30.0, 0.5 * 2 ** min(max(job_try - 1, 0), 6)))
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx["settings"]
+    runtime = await build_runtime(settings)
+    ctx["runtime"] = runtime
+    ctx["rasa"] = RasaClient(
+        base_url=settings.rasa_url,
+        token=settings.rasa_token.get_secret_value(),
+        client=runtime.http,
+        timeout_s=settings.rasa_timeout_s,
+    )
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    log.info("worker started", queue=settings.queue_name)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    runtime: Runtime | None = ctx.get("runtime")
+    if runtime is not None:
+        await runtime.close()
+
+
+async def run_conversation_job(ctx: dict[str, Any], conversation_id: int) -> int:
+    try:
+        return await run_conversation(ctx["runtime"], ctx["rasa"], conversation_id)
+    except ConversationBusy:
+        raise Retry(defer=BUSY_RETRY_S) from None
+    except (RasaUnavailable, SendRetryLater) as exc:
+        delay = backoff_s(ctx["job_try"])
+        log.warning("turn postponed", conversation_id=conversation_id, reason=str(exc), retry_in_s=delay)
+        raise Retry(defer=delay) from exc
+
+
+async def recover_stalled(ctx: dict[str, Any]) -> int:
+    """Re-enqueue work that has no job (e.g. stored while Redis was unreachable)."""
+    runtime: Runtime = ctx["runtime"]
+    older_than = utcnow() - STALLED_AFTER
+    async with runtime.sessions() as session:
+        stalled = await messages.stalled_inbound(session, older_than=older_than)
+        unsent = await messages.conversations_with_unsent_outbound(session, older_than=older_than)
+    for message in stalled:
+        await enqueue_turn(runtime.redis, conversation_id=message.conversation_id, message_id=message.id)
+    for conversation_id in unsent:
+        await enqueue_drain(runtime.redis, conversation_id=conversation_id, reason="sweep")
+    if stalled or unsent:
+        log.info("recovery sweep re-enqueued work", turns=len(stalled), conversations=len(unsent))
+    return len(stalled) + len(unsent)
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "functions": [
+            func(
+                run_conversation_job,
+                name=RUN_CONVERSATION,
+                timeout=settings.turn_job_timeout_s,
+                max_tries=100_000,  # Rasa may be down for a while: keep retrying with backoff
+                keep_result=0,
+            )
+        ],
+        "cron_jobs": [cron(recover_stalled, second={5, 35}, run_at_startup=True, keep_result=0)],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "queue_name": settings.queue_name,
+        "ctx": {"settings": settings},
+        "max_jobs": 64,
+        "poll_delay": 0.01,
+        "keep_result": 0,
+        "handle_signals": True,
+        "health_check_key": f"{settings.queue_name}:health-check",
+    }
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings)
+    run_worker(worker_options(settings))
+
+
+if __name__ == "__main__":
+    main()

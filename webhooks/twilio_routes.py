@@ -1,0 +1,91 @@
+"""Twilio webhooks. The doorman: verify → parse → dedupe → store → enqueue → ack. No Rasa here."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from bot.inbound import store_inbound
+from bot.logs import get_logger
+from bot.metrics import INBOUND_MESSAGES
+from bot.queue import enqueue_turn
+from bot.settings import Settings
+from bot.status import apply_status
+from bot.twilio_adapter.inbound import InvalidForm, parse_message_form, parse_status_form
+from bot.twilio_adapter.signature import is_valid_signature
+from webhooks.deps import RuntimeDep
+
+router = APIRouter(prefix="/twilio", tags=["twilio"])
+log = get_logger(__name__)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+async def read_signed_form(request: Request, settings: Settings) -> dict[str, str]:
+    """The verified form fields; 413 too large, 415 not a form, 403 bad or missing signature."""
+    limit = settings.max_inbound_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"body larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise HTTPException(413, f"body larger than {limit} bytes")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise HTTPException(415, "expected application/x-www-form-urlencoded")
+    try:
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
+    except UnicodeDecodeError as exc:
+        raise HTTPException(400, "body is not UTF-8") from exc
+    # Sign against the configured public URL, never the Host or X-Forwarded-* headers.
+    url = settings.public_base_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    signature = request.headers.get("x-twilio-signature")
+    if not is_valid_signature(settings.twilio_auth_token.get_secret_value(), url, form, signature):
+        log.warning("rejected request with bad signature", path=request.url.path, signed=bool(signature))
+        raise HTTPException(403, "invalid or missing X-Twilio-Signature")
+    return form
+
+
+@router.post("/messages")
+async def inbound_message(request: Request, runtime: RuntimeDep) -> Response:
+    form = await read_signed_form(request, runtime.settings)
+    try:
+        message = parse_message_form(form)
+    except InvalidForm as exc:
+        INBOUND_MESSAGES.labels(channel="unknown", outcome="invalid").inc()
+        raise HTTPException(400, str(exc)) from exc
+    stored = await store_inbound(runtime.sessions, message)
+    if stored is None:
+        INBOUND_MESSAGES.labels(channel=message.channel, outcome="duplicate").inc()
+        log.info("duplicate inbound ignored", sid=message.message_sid)
+    else:
+        # If Redis is down this raises and Twilio sees a 500; the stored row is picked up by the
+        # worker's recovery sweep, so nothing is lost either way.
+        await enqueue_turn(
+            runtime.redis, conversation_id=stored.conversation_id, message_id=stored.message_id
+        )
+        INBOUND_MESSAGES.labels(channel=message.channel, outcome="accepted").inc()
+        log.info(
+            "inbound stored",
+            conversation_id=stored.conversation_id,
+            message_id=stored.message_id,
+            channel=message.channel,
+            media=len(message.media),
+        )
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+@router.post("/status")
+async def status_callback(request: Request, runtime: RuntimeDep) -> Response:
+    form = await read_signed_form(request, runtime.settings)
+    try:
+        update = parse_status_form(form, request.query_params.get("ob"))
+    except InvalidForm as exc:
+        raise HTTPException(400, str(exc)) from exc
+    await apply_status(runtime.sessions, update)
+    return Response(status_code=204)
