@@ -35,7 +35,7 @@ def channel_of(address: str) -> Channel:
 
 
 def parse_message_form(form: Mapping[str, str]) -> InboundMessage:
-    sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+    sid = (form.get("MessageSid") or "").strip()
     sender = (form.get("From") or "").strip()
     missing = [name for name, value in (("MessageSid", sid), ("From", sender)) if not value]
     if missing:
