@@ -1,0 +1,84 @@
+"""One bot turn rendered per channel."""
+
+from __future__ import annotations
+
+from bot.gsm7 import is_gsm7, sms_size
+from bot.menus import choice_index, numbered_menu
+from bot.rasa_client import BotReply, Button, replies_after_message
+from bot.rendering import render_turn, split_text
+
+MENU = (
+    Button("Crédito", "/request_loan"),
+    Button("Pagos", "/ask_payment_info"),
+    Button("Asesor", "/request_human"),
+)
+
+
+def test_sms_turn_is_one_gsm7_message_with_a_numbered_menu() -> None:
+    turn = render_turn(
+        [BotReply(text="¡Hola! Soy el asistente."), BotReply(text="¿En qué le puedo ayudar?", buttons=MENU)],
+        "sms",
+        sms_segment_budget=2,
+    )
+    assert len(turn.parts) == 1
+    body = turn.parts[0].body
+    assert (
+        body
+        == "¡Hola! Soy el asistente.\n¿En qué le puedo ayudar?\n1. Crédito\n2. Pagos\n3. Asesor\nResponda 1, 2 o 3."
+    )
+    assert is_gsm7(body) and turn.parts[0].encoding == "GSM-7" and turn.parts[0].segments == 1
+    assert turn.menu == MENU
+
+
+def test_long_sms_is_split_at_sentences_within_the_budget() -> None:
+    sentence = "Esta es una frase de prueba bastante larga para el mensaje."
+    turn = render_turn([BotReply(text=" ".join([sentence] * 12))], "sms", sms_segment_budget=2)
+    assert len(turn.parts) > 1
+    for part in turn.parts:
+        assert sms_size(part.body).segments <= 2
+        assert part.body.endswith(".")
+    assert " ".join(part.body for part in turn.parts) == " ".join([sentence] * 12)
+
+
+def test_whatsapp_keeps_accents_and_attaches_images() -> None:
+    turn = render_turn(
+        [BotReply(text="Información 👍"), BotReply(image="https://example.org/a.png")],
+        "whatsapp",
+        sms_segment_budget=2,
+    )
+    assert [(p.body, p.media_urls) for p in turn.parts] == [
+        ("Información 👍", ("https://example.org/a.png",))
+    ]
+
+
+def test_split_never_cuts_a_word() -> None:
+    words = " ".join(f"palabra{i}" for i in range(100))
+    chunks = split_text(words, lambda chunk: len(chunk) <= 50)
+    assert all(len(chunk) <= 50 for chunk in chunks)
+    assert " ".join(chunks).split() == words.split()
+
+
+def test_numbered_menu_and_choices() -> None:
+    assert numbered_menu(MENU[:2]).endswith("Responda 1 o 2.")
+    for text, index in [("1", 0), ("2.", 1), ("3)", 2), ("la 2", 1), ("dos", 1), (" 1 ", 0)]:
+        assert choice_index(text, 3) == index, text
+    for text in ["4", "0", "quiero 1 credito", "", "uno dos"]:
+        assert choice_index(text, 3) is None, text
+
+
+def test_replies_after_message_reads_the_tracker() -> None:
+    events = [
+        {"event": "user", "text": "hola", "metadata": {"message_sid": "SM1"}},
+        {"event": "bot", "text": "Hola", "data": {}},
+        {"event": "user", "text": "menu", "metadata": {"message_sid": "SM2"}},
+        {"event": "action", "name": "utter_main_menu"},
+        {
+            "event": "bot",
+            "text": "Menú",
+            "data": {"buttons": [{"title": "Crédito", "payload": "/request_loan"}]},
+        },
+    ]
+    assert [r.text for r in replies_after_message(events, "SM1") or []] == ["Hola"]
+    second = replies_after_message(events, "SM2")
+    assert second is not None and second[0].buttons == (Button("Crédito", "/request_loan"),)
+    assert replies_after_message(events, "SM3") is None
