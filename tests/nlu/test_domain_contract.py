@@ -1,0 +1,196 @@
+"""The Rasa project is consistent: domain, actions, rules, stories, NLU data and held-out data agree."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Action
+
+import actions
+
+ROOT = Path(__file__).resolve().parents[2]
+NLU = ROOT / "nlu"
+
+# Intents later capabilities rely on: renaming one breaks them.
+CONTRACT_INTENTS = {
+    "greet",
+    "goodbye",
+    "affirm",
+    "deny",
+    "thank",
+    "request_loan",
+    "ask_requirements",
+    "document_status",
+    "ask_payment_info",
+    "report_payment",
+    "cannot_pay",
+    "request_lesson",
+    "request_human",
+    "opt_out",
+    "delete_my_data",
+    "bot_challenge",
+    "out_of_scope",
+    "inform",
+    "enviar_documento",
+    "show_menu",
+}
+MENU_PAYLOADS = [
+    "/request_loan",
+    "/document_status",
+    "/ask_payment_info",
+    "/request_lesson",
+    "/request_human",
+]
+BUILTIN_INTENTS = {"nlu_fallback"}
+MIN_EXAMPLES = 20
+PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w-]*)(?:\{.*\})?(?:@\d+(?:\.\d+)?)?$")
+
+
+def load_all(folder: Path) -> list[dict[str, Any]]:
+    files = sorted(folder.glob("*.yml"))
+    assert files, f"no YAML files in {folder}"
+    return [yaml.safe_load(f.read_text(encoding="utf-8")) for f in files]
+
+
+def merged_domain() -> dict[str, Any]:
+    domain: dict[str, Any] = {"intents": [], "actions": [], "responses": {}, "slots": {}}
+    for part in load_all(NLU / "domain"):
+        domain["intents"] += [i if isinstance(i, str) else next(iter(i)) for i in part.get("intents", [])]
+        domain["actions"] += part.get("actions", [])
+        for key in ("responses", "slots"):
+            overlap = domain[key].keys() & part.get(key, {}).keys()
+            assert not overlap, f"{key} declared twice: {overlap}"
+            domain[key].update(part.get(key, {}))
+        if "session_config" in part:
+            domain["session_config"] = part["session_config"]
+    return domain
+
+
+def dialogue_steps() -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = []
+    for folder, key in (("rules", "rules"), ("stories", "stories")):
+        for part in load_all(NLU / "data" / folder):
+            for block in part.get(key, []):
+                steps += block.get("steps", [])
+    return steps
+
+
+def nlu_examples(path: Path) -> dict[str, list[str]]:
+    files = sorted(path.glob("*.yml")) if path.is_dir() else [path]
+    examples: dict[str, list[str]] = {}
+    for f in files:
+        for block in yaml.safe_load(f.read_text(encoding="utf-8")).get("nlu", []):
+            if "intent" in block:
+                lines = [ln.strip()[2:].strip() for ln in block["examples"].splitlines() if ln.strip()]
+                examples.setdefault(block["intent"], []).extend(lines)
+    return examples
+
+
+def registered_actions() -> dict[str, type[Action]]:
+    found: dict[str, type[Action]] = {}
+    for info in pkgutil.iter_modules(actions.__path__, prefix="actions."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Action) and cls.__module__ == module.__name__ and not inspect.isabstract(cls):
+                name = cls().name()
+                assert name not in found or found[name] is cls, f"{name} registered twice"
+                found[name] = cls
+    return found
+
+
+DOMAIN = merged_domain()
+INTENTS = set(DOMAIN["intents"])
+
+
+def test_intents_declared_once_and_contract_complete() -> None:
+    assert len(DOMAIN["intents"]) == len(INTENTS), "an intent is declared twice"
+    assert CONTRACT_INTENTS <= INTENTS, f"missing: {CONTRACT_INTENTS - INTENTS}"
+
+
+def test_custom_actions_match_registered_actions() -> None:
+    custom = {a for a in DOMAIN["actions"] if not a.startswith("utter_")}
+    assert custom == set(registered_actions())
+
+
+def test_session_config() -> None:
+    assert DOMAIN["session_config"] == {
+        "session_expiration_time": 60,
+        "carry_over_slots_to_new_session": True,
+    }
+
+
+def test_canal_slot() -> None:
+    canal = DOMAIN["slots"]["canal"]
+    assert canal["type"] == "categorical"
+    assert canal["values"] == ["sms", "whatsapp"]
+    assert canal["influence_conversation"] is False
+
+
+def test_every_action_in_dialogue_exists() -> None:
+    actions_used = {s["action"] for s in dialogue_steps() if "action" in s}
+    utters = {a for a in actions_used if a.startswith("utter_")}
+    assert utters <= DOMAIN["responses"].keys(), f"missing responses: {utters - DOMAIN['responses'].keys()}"
+    custom = actions_used - utters
+    assert custom <= set(DOMAIN["actions"]), f"undeclared actions: {custom - set(DOMAIN['actions'])}"
+
+
+def test_every_intent_in_dialogue_is_declared_and_every_intent_has_a_rule() -> None:
+    used = {s["intent"] for s in dialogue_steps() if "intent" in s}
+    assert used - BUILTIN_INTENTS <= INTENTS
+    rule_intents = {
+        step["intent"]
+        for part in load_all(NLU / "data" / "rules")
+        for rule in part.get("rules", [])
+        for step in rule["steps"][:1]
+        if "intent" in step
+    }
+    missing = (INTENTS | BUILTIN_INTENTS) - rule_intents
+    assert not missing, f"no rule for {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(DOMAIN["responses"]))
+def test_response_texts_and_buttons(name: str) -> None:
+    variations = DOMAIN["responses"][name]
+    assert variations, f"{name} has no variation"
+    for variation in variations:
+        assert isinstance(variation.get("text"), str) and variation["text"].strip(), f"{name}: empty text"
+        for button in variation.get("buttons", []):
+            assert button["title"].strip()
+            match = PAYLOAD.match(button["payload"])
+            assert match, f"{name}: payload {button['payload']!r} is not /intent"
+            assert match["intent"] in INTENTS, f"{name}: payload targets undeclared {match['intent']}"
+
+
+def test_main_menu_is_the_contract() -> None:
+    (menu,) = DOMAIN["responses"]["utter_main_menu"]
+    assert menu["text"] == "¿En qué le puedo ayudar?"
+    assert [b["payload"] for b in menu["buttons"]] == MENU_PAYLOADS
+    assert [b["title"] for b in menu["buttons"]] == [
+        "Crédito",
+        "Documentos",
+        "Pagos",
+        "Aprender",
+        "Hablar con un asesor",
+    ]
+
+
+def test_training_data_covers_every_intent() -> None:
+    examples = nlu_examples(NLU / "data" / "nlu")
+    assert set(examples) == INTENTS
+    thin = {intent: len(lines) for intent, lines in examples.items() if len(lines) < MIN_EXAMPLES}
+    assert not thin, f"fewer than {MIN_EXAMPLES} examples: {thin}"
+
+
+def test_heldout_is_disjoint_from_training_and_covers_the_contract() -> None:
+    training = {text.lower() for lines in nlu_examples(NLU / "data" / "nlu").values() for text in lines}
+    heldout = nlu_examples(NLU / "tests" / "nlu_heldout.yml")
+    assert set(heldout) == CONTRACT_INTENTS
+    leaked = [text for lines in heldout.values() for text in lines if text.lower() in training]
+    assert not leaked, f"held-out examples found in training data: {leaked}"
