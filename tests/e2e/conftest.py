@@ -1,0 +1,231 @@
+"""The real stack: a trained Rasa model served by `rasa run`, the action server, real Redis, the web
+app (with the fake Twilio API) and the arq worker — on SQLite and on PostgreSQL.
+
+Rasa and the action server are shared by both backends (different Redis databases and sender ids).
+The worker reaches Rasa through a TCP proxy that a test can stop to make Rasa "go down".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+import redis as redis_sync
+
+from bot.twilio_adapter.signature import sign
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, REDIS_BASE, create_database, drop_database
+from tests.e2e.processes import ROOT, Process, child_env, free_port
+
+pytestmark = pytest.mark.e2e
+
+RASA_TOKEN = "e2e-rasa-token"
+MODEL = ROOT / "models" / "famibot.tar.gz"
+APP_PYTHON = str(Path(sys.executable))
+SMS_FROM = "+15005550006"
+WHATSAPP_FROM = "whatsapp:+14155238886"
+REDIS_DB = {"rasa": 11, "sqlite": 12, "postgresql": 13}
+
+
+@dataclass
+class RasaServer:
+    url: str
+    port: int
+    actions_url: str
+    processes: list[Process]
+
+
+@pytest.fixture(scope="session")
+def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer]:
+    assert MODEL.exists(), f"no trained model at {MODEL}: run scripts/train.sh (make test does)"
+    logs = tmp_path_factory.mktemp("rasa-logs")
+    redis_sync.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB['rasa']}").flushdb()
+    actions_port, rasa_port = free_port(), free_port()
+    actions = Process(
+        "actions",
+        [APP_PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        child_env({"LOG_LEVEL": "WARNING"}),
+        logs,
+    ).start()
+    rasa = Process(
+        "rasa",
+        ["bash", str(ROOT / "scripts" / "run_rasa.sh")],
+        child_env(
+            {
+                "RASA_PORT": str(rasa_port),
+                "RASA_TOKEN": RASA_TOKEN,
+                "RASA_MODEL": str(MODEL),
+                "REDIS_URL": f"{REDIS_BASE}/{REDIS_DB['rasa']}",
+                "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
+            }
+        ),
+        logs,
+    ).start()
+    try:
+        actions.wait_http(f"http://127.0.0.1:{actions_port}/health", 60)
+        rasa.wait_http(f"http://127.0.0.1:{rasa_port}/status", 240, params={"token": RASA_TOKEN})
+        yield RasaServer(
+            url=f"http://127.0.0.1:{rasa_port}",
+            port=rasa_port,
+            actions_url=f"http://127.0.0.1:{actions_port}",
+            processes=[actions, rasa],
+        )
+    finally:
+        rasa.stop()
+        actions.stop()
+
+
+@dataclass
+class Stack:
+    backend: str
+    web_url: str
+    database_url: str
+    env: dict[str, str]
+    web: Process
+    worker: Process
+    proxy: Process
+    logs: Path
+    http: httpx.AsyncClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.AsyncClient(base_url=self.web_url, timeout=15)
+
+    async def send(
+        self, phone: str, body: str = "", *, channel: str = "sms", sid: str | None = None, **extra: str
+    ) -> httpx.Response:
+        """POST a signed Twilio-format inbound message, exactly as Twilio would."""
+        sid = sid or "SM" + uuid.uuid4().hex
+        sender = f"whatsapp:{phone}" if channel == "whatsapp" else phone
+        form = {
+            "MessageSid": sid,
+            "SmsMessageSid": sid,
+            "SmsSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": sender,
+            "To": WHATSAPP_FROM if channel == "whatsapp" else SMS_FROM,
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "SmsStatus": "received",
+            "ApiVersion": "2010-04-01",
+        }
+        if channel == "whatsapp":
+            form.update(ProfileName="Prueba", WaId=phone.removeprefix("+"))
+        form.update(extra)
+        url = f"{self.web_url}/twilio/messages"
+        headers = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": sign(AUTH_TOKEN, url, form),
+        }
+        return await self.http.post("/twilio/messages", content=urlencode(form), headers=headers)
+
+    async def outbound(self, phone: str, *, channel: str = "sms") -> list[dict[str, Any]]:
+        to = f"whatsapp:{phone}" if channel == "whatsapp" else phone
+        response = await self.http.get("/fake-twilio/_control/messages", params={"to": to})
+        response.raise_for_status()
+        return list(response.json()["messages"])
+
+    async def wait_outbound(
+        self, phone: str, count: int, *, channel: str = "sms", timeout_s: float = 30
+    ) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = await self.outbound(phone, channel=channel)
+            if len(found) >= count or time.monotonic() > deadline:
+                assert len(found) >= count, (
+                    f"expected {count} replies to {phone}, got {len(found)}: {[m['body'] for m in found]}\n"
+                    f"--- worker log ---\n{self.worker.tail()}"
+                )
+                return found
+            await asyncio.sleep(0.1)
+
+    async def script(self, phone: str, responses: list[dict[str, Any]]) -> None:
+        response = await self.http.post(
+            "/fake-twilio/_control/script", json={"to": phone, "responses": responses}
+        )
+        response.raise_for_status()
+
+    def restart_worker(self) -> None:
+        self.worker.stop()
+        self.worker = Process("worker", self.worker.command, self.env, self.logs).start()
+
+
+def new_phone() -> str:
+    return "+57300" + str(uuid.uuid4().int)[:7]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def stack(
+    request: pytest.FixtureRequest, rasa_server: RasaServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    backend = str(request.param)
+    logs = tmp_path_factory.mktemp(f"stack-{backend}")
+    database_url, database_name = create_database(backend, logs)
+    redis_url = f"{REDIS_BASE}/{REDIS_DB[backend]}"
+    redis_sync.Redis.from_url(redis_url).flushdb()
+    web_port, proxy_port = free_port(), free_port()
+    web_url = f"http://127.0.0.1:{web_port}"
+    (logs / "metrics").mkdir()
+    env = child_env(
+        {
+            "APP_ENV": "test",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "RASA_URL": f"http://127.0.0.1:{proxy_port}",
+            "RASA_TOKEN": RASA_TOKEN,
+            "ACTIONS_URL": rasa_server.actions_url,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_BASE_URL": f"{web_url}/fake-twilio",
+            "TWILIO_SMS_FROM": SMS_FROM,
+            "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
+            "TWILIO_TIMEOUT_S": "2",
+            "PUBLIC_BASE_URL": web_url,
+            "MEDIA_DIR": str(logs / "media"),
+            "QUEUE_NAME": f"famibot-e2e:{backend}",
+            "TURN_JOB_TIMEOUT_S": "6",
+            "RASA_TIMEOUT_S": "10",
+            "PROMETHEUS_MULTIPROC_DIR": str(logs / "metrics"),
+            "LOG_LEVEL": "INFO",
+        }
+    )
+    proxy = Process(
+        "rasa-proxy",
+        [APP_PYTHON, str(ROOT / "tests" / "e2e" / "tcp_proxy.py"), str(proxy_port), str(rasa_server.port)],
+        env,
+        logs,
+    ).start()
+    web = Process(
+        "web",
+        [APP_PYTHON, "-m", "uvicorn", "webhooks.app:create_app", "--factory", "--port", str(web_port)],
+        env,
+        logs,
+    ).start()
+    worker = Process("worker", [APP_PYTHON, "-m", "bot.worker"], env, logs).start()
+    stack = Stack(backend, web_url, database_url, env, web, worker, proxy, logs)
+    try:
+        web.wait_http(f"{web_url}/readyz", 120)
+        yield stack
+    finally:
+        for process in (stack.worker, web, proxy):
+            process.stop()
+        if database_name:
+            drop_database(database_name)
+
+
+@pytest.fixture
+async def live(stack: Stack) -> AsyncIterator[Stack]:
+    """The session's stack with an HTTP client bound to this test's event loop."""
+    stack.http = httpx.AsyncClient(base_url=stack.web_url, timeout=15)
+    try:
+        yield stack
+    finally:
+        await stack.http.aclose()
