@@ -26,6 +26,7 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
     env.update(extra)
     env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), str(ROOT)])  # every child gets the network guard
     env["RASA_TELEMETRY_ENABLED"] = "false"
+    env["SANIC_HOST"] = "127.0.0.1"  # the action server binds to loopback only
     return env
 
 

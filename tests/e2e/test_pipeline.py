@@ -198,3 +198,27 @@ async def test_metrics_show_inbound_outbound_turns_and_queue(live: Stack) -> Non
     assert "famibot_turn_seconds_bucket" in body
     assert "famibot_outbound_status_total" in body
     assert "famibot_queue_depth" in body
+
+
+async def test_send_refused_with_21610_opts_the_contact_out(live: Stack) -> None:
+    phone = new_phone()
+    await live.script(
+        phone,
+        [{"http_status": 400, "error_code": 21610, "message": "Attempt to send to unsubscribed recipient"}],
+    )
+    await live.send(phone, "hola")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        rows = await messages_of(live.database_url, phone)
+        if len(rows) == 2 and rows[1].status == "failed":
+            break
+        await asyncio.sleep(0.2)
+    assert [(row.direction, row.status, row.error_code) for row in rows] == [
+        ("in", "answered", None),
+        ("out", "failed", 21610),
+    ]
+    await live.send(phone, "hola otra vez")
+    await asyncio.sleep(2)
+    rows = await messages_of(live.database_url, phone)
+    assert rows[-1].status == "skipped" and rows[-1].error_detail == "contact opted out"
+    assert await live.outbound(phone) == []
