@@ -21,8 +21,8 @@ DEV_ENV = ROOT / "dev.env"
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 REQUIRED_PROCESSES = {"web", "worker", "rasa", "actions"}
 SIMULATOR_URL = "http://127.0.0.1:8000/simulator"
-# Read by scripts/run_rasa.sh, not by Settings.
-NON_SETTINGS_VARIABLES = {"RASA_PORT", "RASA_MODEL"}
+# Read by scripts/run_rasa.sh and rasa_sdk, not by Settings.
+NON_SETTINGS_VARIABLES = {"RASA_PORT", "RASA_MODEL", "SANIC_HOST"}
 ENTRY = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")  # honcho's own Procfile grammar
 ENV_LINE = re.compile(r"^([A-Z_][A-Z0-9_]*)=([^\s'\"#$`\\]*)$")
 
@@ -129,6 +129,7 @@ def test_dev_env_is_a_valid_dev_configuration(dev_env: dict[str, str]) -> None:
     assert settings.prometheus_multiproc_dir == Path("var/metrics")
     assert settings.log_json is False
     assert dev_env["RASA_MODEL"] == "models/famibot.tar.gz"
+    assert dev_env["SANIC_HOST"] == "127.0.0.1", "the action server must not listen beyond loopback"
 
 
 def test_dev_env_reads_the_same_in_honcho() -> None:
