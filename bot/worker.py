@@ -103,6 +103,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "keep_result": 0,
         "handle_signals": True,
         "health_check_key": f"{settings.queue_name}:health-check",
+        "health_check_interval": 30,
     }
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the Rasa server (REST channel + HTTP API behind a token), bound to 127.0.0.1.
+# Start the Rasa server (REST channel + HTTP API behind a token), bound to RASA_HOST (default 127.0.0.1;
+# compose sets 0.0.0.0 on its private network — never publish Rasa: its channel webhooks have no auth).
 #
 # Env: RASA_TOKEN (required), REDIS_URL (redis://127.0.0.1:6379/0), ACTIONS_URL (http://127.0.0.1:5055),
 #      RASA_PORT (5005), RASA_MODEL (models/famibot.tar.gz), RASA_LOG_LEVEL (--quiet: warnings only).
@@ -52,6 +53,6 @@ export RASA_TELEMETRY_ENABLED=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 
 exec .venv-rasa/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" \
-    -i 127.0.0.1 -p "$RASA_PORT" --model "$RASA_MODEL" \
+    -i "${RASA_HOST:-127.0.0.1}" -p "$RASA_PORT" --model "$RASA_MODEL" \
     --endpoints nlu/endpoints.yml --credentials nlu/credentials.yml \
     "$RASA_LOG_LEVEL"

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from bot.logs import configure_logging
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from webhooks import health_routes, twilio_routes
+from webhooks import fake_twilio, health_routes, simulator, twilio_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,9 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(twilio_routes.router)
     app.include_router(health_routes.router)
-    if settings.dev_tools_enabled:
-        from webhooks import fake_twilio, simulator
-
+    if settings.dev_tools_enabled:  # never in prod: no simulator, no fake Twilio API
         app.include_router(fake_twilio.router)
         app.include_router(simulator.router)
     return app
