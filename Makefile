@@ -52,9 +52,9 @@ run: setup model  ## start web, worker, rasa, actions with honcho; Ctrl-C stops 
 test: setup model  ## the whole test suite against real Redis, PostgreSQL and a trained model
 	$(STEP) "Redis for tests (scripts/ensure_redis.sh)"
 	@REDIS_URL="$${FAMIBOT_TEST_REDIS_URL:-$${REDIS_URL:-redis://127.0.0.1:6379/0}}" scripts/ensure_redis.sh
+	$(STEP) "Chromium for the browser tests (scripts/ensure_chromium.sh)"
+	@scripts/ensure_chromium.sh
 	$(STEP) "Tests (pytest)"
-	@# UI tests: if they ever need a browser, install Debian's chromium here (apt-get install chromium)
-	@# and export its path (e.g. CHROME_BIN=/usr/bin/chromium) before running pytest.
 	@export FAMIBOT_TEST_POSTGRES_URL="$${FAMIBOT_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}"; \
 	  echo "    PostgreSQL for tests: $$FAMIBOT_TEST_POSTGRES_URL"; \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
