@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Contact, Conversation
-from bot.db.upsert import insert_ignoring_conflicts
+from bot.db.upsert import dialect_insert
 
 
 async def upsert_contact(
@@ -21,46 +21,40 @@ async def upsert_contact(
     profile_name: str | None = None,
     whatsapp_id: str | None = None,
 ) -> int:
-    """Create the contact if new (race-safe), record the inbound time; return its id."""
-    await session.execute(
-        insert_ignoring_conflicts(session, Contact.__table__).values(
-            phone_e164=phone_e164, language="es", created_at=seen_at
-        )
-    )
-    values: dict[str, object] = {"last_inbound_at": seen_at}
+    """Create the contact or record its inbound time, in one race-safe statement; return its id."""
+    changes: dict[str, object] = {"last_inbound_at": seen_at}
     if channel == "whatsapp":
-        values["last_whatsapp_inbound_at"] = seen_at
+        changes["last_whatsapp_inbound_at"] = seen_at
         if whatsapp_id:
-            values["whatsapp_id"] = whatsapp_id
+            changes["whatsapp_id"] = whatsapp_id
     if profile_name:
-        values["profile_name"] = profile_name[:200]
-    contact_id = await session.scalar(
-        update(Contact).where(Contact.phone_e164 == phone_e164).values(**values).returning(Contact.id)
+        changes["profile_name"] = profile_name[:200]
+    statement = (
+        dialect_insert(session, Contact.__table__)
+        .values(phone_e164=phone_e164, language="es", created_at=seen_at, **changes)
+        .on_conflict_do_update(index_elements=["phone_e164"], set_=changes)
+        .returning(Contact.id)
     )
-    assert contact_id is not None
-    return int(contact_id)
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def upsert_conversation(
     session: AsyncSession, *, contact_id: int, channel: str, seen_at: datetime
 ) -> int:
-    await session.execute(
-        insert_ignoring_conflicts(session, Conversation.__table__).values(
+    statement = (
+        dialect_insert(session, Conversation.__table__)
+        .values(
             contact_id=contact_id,
             channel=channel,
             rasa_sender_id=uuid.uuid4().hex,
             owner="bot",
             created_at=seen_at,
+            last_inbound_at=seen_at,
         )
-    )
-    conversation_id = await session.scalar(
-        update(Conversation)
-        .where(Conversation.contact_id == contact_id, Conversation.channel == channel)
-        .values(last_inbound_at=seen_at)
+        .on_conflict_do_update(index_elements=["contact_id", "channel"], set_={"last_inbound_at": seen_at})
         .returning(Conversation.id)
     )
-    assert conversation_id is not None
-    return int(conversation_id)
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def get_conversation(session: AsyncSession, *, conversation_id: int) -> Conversation | None:
