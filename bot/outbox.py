@@ -1,14 +1,16 @@
 """Send the outbox: rows are written before any send, and a row is never sent twice.
 
-pending --send--> queued/sent (SID recorded)
+pending/sending --send--> queued/sent (SID recorded)
         --429 / connection refused--> pending (retry later)
         --timeout / 5xx--> unknown: before any new attempt, look for it at Twilio (reconcile)
         --4xx--> failed (error code kept; 21610 opts the contact out)
-A row left in "sending" by a crashed worker is treated like "unknown".
+A turn stores its replies as "sending" (one write fewer); a row found in "sending" by a later job was
+left by a crashed worker and is treated like "unknown".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.db import conversations, messages
@@ -40,21 +42,32 @@ def recipient_for(contact: Contact, channel: str) -> str:
 
 
 async def send_unsent(runtime: Runtime, conversation_id: int) -> int:
-    """Send every unsent row of the conversation in order; return how many went to Twilio."""
+    """Send every unsent row of the conversation in order (left over by a crash or a retry)."""
     async with runtime.sessions() as session:
         conversation = await session.get(Conversation, conversation_id)
         contact = await conversations.contact_for_conversation(session, conversation_id=conversation_id)
         rows = await messages.unsent_outbound(session, conversation_id=conversation_id)
     if conversation is None or contact is None:
         return 0
+    return await send_rows(runtime, rows, contact, conversation.channel, fresh=False)
+
+
+async def send_rows(
+    runtime: Runtime, rows: Sequence[Message], contact: Contact, channel: str, *, fresh: bool
+) -> int:
+    """Send rows in order; return how many Twilio took.
+
+    ``fresh`` rows were stored as "sending" by this very job a moment ago: nothing can have sent them
+    yet, so they skip reconciliation. Rows read back from the database after a crash do not.
+    """
     sent = 0
     for row in rows:
-        if await _send_one(runtime, row, contact, conversation.channel):
+        if await _send_one(runtime, row, contact, channel, fresh=fresh):
             sent += 1
     return sent
 
 
-async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: str) -> bool:
+async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: str, *, fresh: bool) -> bool:
     request = OutboundRequest(
         to=recipient_for(contact, channel),
         from_=sender_for(runtime, channel),
@@ -66,20 +79,16 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
         content_sid=row.content_sid,
         content_variables={str(k): str(v) for k, v in (row.content_variables or {}).items()},
     )
-    if row.status in ("sending", "unknown") and await _reconcile(runtime, row, request):
+    if not fresh and row.status in ("sending", "unknown") and await _reconcile(runtime, row, request):
         return False
     decision = may_send(contact, channel=channel, now=utcnow(), is_template=row.content_sid is not None)
-    async with runtime.sessions() as session, session.begin():
-        if not decision.allowed:
-            await messages.set_status(
-                session, message_id=row.id, status="refused", error_detail=decision.reason
-            )
-            log.info("outbound refused", outbound_id=row.id, reason=decision.reason)
-            OUTBOUND_STATUS.labels(status="refused").inc()
-            return False
-        await messages.set_status(
-            session, message_id=row.id, status="sending", send_started_at=utcnow(), attempts=row.attempts + 1
-        )
+    if not decision.allowed:
+        await _set(runtime, row.id, status="refused", error_detail=decision.reason)
+        log.info("outbound refused", outbound_id=row.id, reason=decision.reason)
+        OUTBOUND_STATUS.labels(status="refused").inc()
+        return False
+    if not fresh:
+        await _set(runtime, row.id, status="sending", send_started_at=utcnow(), attempts=row.attempts + 1)
     try:
         result = await runtime.twilio.send(request)
     except TwilioRetryable as exc:

@@ -11,16 +11,27 @@ def conversation_lock_key(conversation_id: int) -> str:
     return f"famibot:lock:conversation:{conversation_id}"
 
 
+def doorbell_channel(queue_name: str) -> str:
+    return f"{queue_name}:doorbell"
+
+
 async def enqueue_turn(redis: ArqRedis, *, conversation_id: int, message_id: int) -> None:
     """One job per inbound message; the job drains its conversation in order under a lock.
 
     The job id makes a re-enqueue of the same message (recovery sweep) a no-op while it is queued.
     """
     await redis.enqueue_job(RUN_CONVERSATION, conversation_id, _job_id=f"turn:{message_id}")
+    await ring_doorbell(redis)
 
 
 async def enqueue_drain(redis: ArqRedis, *, conversation_id: int, reason: str) -> None:
     await redis.enqueue_job(RUN_CONVERSATION, conversation_id, _job_id=f"drain:{reason}:{conversation_id}")
+    await ring_doorbell(redis)
+
+
+async def ring_doorbell(redis: ArqRedis) -> None:
+    """Tell idle workers to look at the queue now instead of at their next poll."""
+    await redis.publish(doorbell_channel(redis.default_queue_name), b"1")
 
 
 async def queue_depth(redis: ArqRedis, queue_name: str) -> int:

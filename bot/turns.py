@@ -15,13 +15,13 @@ from typing import Any
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
-from bot.db import conversations, messages
+from bot.db import messages
 from bot.db.models import Contact, Conversation, Message, utcnow
 from bot.logs import get_logger
 from bot.media import store_media
 from bot.menus import remember_menu, resolve_choice
 from bot.metrics import RASA_CALLS, TURN_LATENCY
-from bot.outbox import send_unsent
+from bot.outbox import send_rows
 from bot.queue import conversation_lock_key, enqueue_drain
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.rendering import render_turn
@@ -45,18 +45,27 @@ async def run_conversation(runtime: Runtime, rasa: RasaClient, conversation_id: 
     started = time.monotonic()
     turns = 0
     try:
-        await send_unsent(runtime, conversation_id)
+        async with runtime.sessions() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            leftovers = await messages.unsent_outbound(session, conversation_id=conversation_id)
+        if conversation is None:
+            return 0
         while True:
-            async with runtime.sessions() as session:
-                message = await messages.next_pending_inbound(session, conversation_id=conversation_id)
-                conversation = await session.get(Conversation, conversation_id)
-                contact = await conversations.contact_for_conversation(
-                    session, conversation_id=conversation_id
-                )
-            if message is None or conversation is None or contact is None:
+            async with runtime.sessions() as session, session.begin():
+                contact = await session.get(Contact, conversation.contact_id)
+                claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
+            if contact is None:
                 return turns
-            await take_turn(runtime, rasa, conversation, contact, message)
-            await send_unsent(runtime, conversation_id)
+            if leftovers:  # replies a crashed or postponed job did not finish sending come first
+                await send_rows(runtime, leftovers, contact, conversation.channel, fresh=False)
+                leftovers = []
+            if claimed is None:
+                return turns
+            message, claimed_before = claimed
+            replies = await take_turn(
+                runtime, rasa, conversation, contact, message, claimed_before=claimed_before
+            )
+            await send_rows(runtime, replies, contact, conversation.channel, fresh=True)
             TURN_LATENCY.observe((utcnow() - message.created_at).total_seconds())
             turns += 1
             if time.monotonic() - started > timeout / 2:
@@ -74,14 +83,21 @@ async def run_conversation(runtime: Runtime, rasa: RasaClient, conversation_id: 
 
 
 async def take_turn(
-    runtime: Runtime, rasa: RasaClient, conversation: Conversation, contact: Contact, message: Message
-) -> None:
+    runtime: Runtime,
+    rasa: RasaClient,
+    conversation: Conversation,
+    contact: Contact,
+    message: Message,
+    *,
+    claimed_before: bool = False,
+) -> list[Message]:
+    """Answer one claimed message; return the reply rows stored (status "sending")."""
     log_ = log.bind(conversation_id=conversation.id, message_id=message.id)
     skip_reason = _skip_reason(conversation, contact)
     if skip_reason:
         await _finish(runtime, message, status="skipped", detail=skip_reason)
         log_.info("turn skipped", reason=skip_reason)
-        return
+        return []
     media = message.media
     if media and any(not item.get("key") and not item.get("error") for item in media):
         media = await store_media(
@@ -94,20 +110,17 @@ async def take_turn(
         async with runtime.sessions() as session, session.begin():
             await messages.set_status(session, message_id=message.id, media=media)
     replies = None
-    if message.status == "processing":  # an earlier attempt may have reached Rasa
+    if claimed_before:  # an earlier attempt may have reached Rasa
         replies = await rasa.replies_in_tracker(
             sender_id=conversation.rasa_sender_id, message_sid=message.twilio_sid or ""
         )
         if replies is not None:
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
     if replies is None:
-        async with runtime.sessions() as session, session.begin():
-            await messages.set_status(
-                session, message_id=message.id, status="processing", attempts=message.attempts + 1
-            )
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media)
-    await _store_replies(runtime, conversation, message, replies)
+    stored = await _store_replies(runtime, conversation, message, replies)
     log_.info("turn answered", replies=len(replies))
+    return stored
 
 
 def _skip_reason(conversation: Conversation, contact: Contact) -> str | None:
@@ -165,13 +178,14 @@ async def _text_for_rasa(runtime: Runtime, conversation: Conversation, message: 
 
 async def _store_replies(
     runtime: Runtime, conversation: Conversation, message: Message, replies: list[BotReply]
-) -> None:
-    rendered = render_turn(
-        replies, conversation.channel, sms_segment_budget=runtime.settings.sms_segment_budget
-    )
+) -> list[Message]:
+    """Store the rendered replies (the outbox) and mark the message answered, atomically."""
+    budget = runtime.settings.sms_segment_budget
+    rendered = render_turn(replies, conversation.channel, sms_segment_budget=budget)
+    stored = []
     async with runtime.sessions() as session, session.begin():
         for position, part in enumerate(rendered.parts):
-            await messages.add_outbound(
+            row = await messages.add_outbound(
                 session,
                 conversation_id=conversation.id,
                 reply_to_id=message.id,
@@ -180,7 +194,9 @@ async def _store_replies(
                 media_urls=part.media_urls,
                 encoding=part.encoding,
                 segments=part.segments,
+                status="sending",
             )
+            stored.append(row)
         await messages.set_status(
             session,
             message_id=message.id,
@@ -190,6 +206,7 @@ async def _store_replies(
         )
     if rendered.menu:
         await remember_menu(runtime.redis, conversation.id, rendered.menu)
+    return stored
 
 
 async def _finish(runtime: Runtime, message: Message, *, status: str, detail: str) -> None:

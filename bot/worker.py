@@ -6,18 +6,20 @@ Run with ``python -m bot.worker``. Settings are read once in ``main`` and resour
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Any
 
 from arq import Retry, cron, func
 from arq.connections import RedisSettings
-from arq.worker import run_worker
+from arq.worker import Worker
 
 from bot.db import messages
 from bot.db.models import utcnow
 from bot.logs import configure_logging, get_logger
 from bot.outbox import SendRetryLater
-from bot.queue import RUN_CONVERSATION, enqueue_drain, enqueue_turn
+from bot.queue import RUN_CONVERSATION, doorbell_channel, enqueue_drain, enqueue_turn
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
@@ -26,6 +28,7 @@ from bot.turns import ConversationBusy, run_conversation
 log = get_logger(__name__)
 
 BUSY_RETRY_S = 0.05
+POLL_DELAY_S = 0.25  # a fallback: new work rings the doorbell (Redis pub/sub) and is picked at once
 STALLED_AFTER = timedelta(seconds=60)
 
 
@@ -45,13 +48,40 @@ async def startup(ctx: dict[str, Any]) -> None:
         timeout_s=settings.rasa_timeout_s,
     )
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+    if "worker" in ctx:
+        ctx["doorbell"] = asyncio.create_task(answer_doorbell(ctx["worker"], runtime, settings.queue_name))
     log.info("worker started", queue=settings.queue_name)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    doorbell: asyncio.Task[None] | None = ctx.get("doorbell")
+    if doorbell is not None:
+        doorbell.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await doorbell
     runtime: Runtime | None = ctx.get("runtime")
     if runtime is not None:
         await runtime.close()
+
+
+async def answer_doorbell(worker: Worker, runtime: Runtime, queue_name: str) -> None:
+    """Poll the queue as soon as a producer rings, so a turn does not wait for the next poll.
+
+    arq only polls; ``_poll_iteration`` is its own (pinned, arq==0.28.0) poll step, safe to run
+    concurrently with the regular one because job starts are guarded by a Redis WATCH.
+    """
+    while True:
+        try:
+            async with runtime.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                await pubsub.subscribe(doorbell_channel(queue_name))
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        await worker._poll_iteration()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # Redis went away: the regular poll still works; listen again soon
+            log.warning("doorbell lost; listening again", reason=repr(exc))
+            await asyncio.sleep(1.0)
 
 
 async def run_conversation_job(ctx: dict[str, Any], conversation_id: int) -> int:
@@ -99,7 +129,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "queue_name": settings.queue_name,
         "ctx": {"settings": settings},
         "max_jobs": 64,
-        "poll_delay": 0.01,
+        "poll_delay": POLL_DELAY_S,
         "keep_result": 0,
         "handle_signals": True,
         "health_check_key": f"{settings.queue_name}:health-check",
@@ -110,7 +140,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
 def main() -> None:
     settings = Settings()
     configure_logging(settings)
-    run_worker(worker_options(settings))
+    worker = Worker(**worker_options(settings))
+    worker.ctx["worker"] = worker  # the doorbell listener started in ``startup`` needs it
+    worker.run()
 
 
 if __name__ == "__main__":

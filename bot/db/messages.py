@@ -61,6 +61,23 @@ async def next_pending_inbound(session: AsyncSession, *, conversation_id: int) -
     )
 
 
+async def claim_next_inbound(session: AsyncSession, *, conversation_id: int) -> tuple[Message, bool] | None:
+    """The conversation's oldest waiting message, now marked "processing" (one more attempt).
+
+    The flag says whether an earlier attempt had already claimed it: that attempt may have reached
+    Rasa, so the caller must look in Rasa's tracker before sending the message again.
+    """
+    message = await next_pending_inbound(session, conversation_id=conversation_id)
+    if message is None:
+        return None
+    claimed_before = message.status == "processing"
+    message.status = "processing"
+    message.attempts += 1
+    message.updated_at = utcnow()
+    await session.flush()
+    return message, claimed_before
+
+
 async def unsent_outbound(session: AsyncSession, *, conversation_id: int) -> Sequence[Message]:
     result = await session.scalars(
         select(Message)
@@ -87,18 +104,23 @@ async def add_outbound(
     status: str = "pending",
     error_detail: str | None = None,
 ) -> Message:
+    now = utcnow()
+    sending = status == "sending"
     message = Message(
         conversation_id=conversation_id,
         direction="out",
         body=body,
         media=[{"url": url} for url in media_urls],
         status=status,
-        attempts=0,
         reply_to_id=reply_to_id,
         position=position,
         encoding=encoding,
         segments=segments,
         error_detail=error_detail,
+        created_at=now,
+        updated_at=now,
+        send_started_at=now if sending else None,
+        attempts=1 if sending else 0,
     )
     session.add(message)
     await session.flush()

@@ -71,10 +71,16 @@ async def _inbound(runtime: Runtime, *, status: str) -> tuple[Conversation, Mess
 
 
 async def _run(runtime: Runtime, rasa: ScriptedRasa, conversation: Conversation, message: Message) -> None:
-    async with runtime.sessions() as session:
+    """Claim the conversation's next message as the worker does, then take the turn."""
+    async with runtime.sessions() as session, session.begin():
         contact = await conversations.contact_for_conversation(session, conversation_id=conversation.id)
-    assert contact is not None
-    await take_turn(runtime, rasa.client(), conversation, contact, message)
+        claimed = await messages.claim_next_inbound(session, conversation_id=conversation.id)
+    assert contact is not None and claimed is not None
+    claimed_message, claimed_before = claimed
+    assert claimed_message.id == message.id
+    await take_turn(
+        runtime, rasa.client(), conversation, contact, claimed_message, claimed_before=claimed_before
+    )
 
 
 async def _rows(runtime: Runtime) -> list[Message]:
@@ -94,7 +100,8 @@ async def test_retry_after_a_crash_takes_the_replies_from_the_tracker(runtime: R
     assert rasa.webhook_calls == []  # Rasa never sees the message twice
     inbound, outbound = await _rows(runtime)
     assert inbound.status == "answered"
-    assert (outbound.body, outbound.status, outbound.reply_to_id) == ("Hola", "pending", inbound.id)
+    assert (outbound.body, outbound.status, outbound.reply_to_id) == ("Hola", "sending", inbound.id)
+    assert outbound.send_started_at is not None  # a crash from here on is reconciled, not re-sent blindly
 
 
 async def test_retry_when_rasa_never_got_the_message_asks_rasa_once(runtime: Runtime) -> None:
