@@ -81,7 +81,9 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
     )
     if not fresh and row.status in ("sending", "unknown") and await _reconcile(runtime, row, request):
         return False
-    decision = may_send(contact, channel=channel, now=utcnow(), is_template=row.content_sid is not None)
+    decision = may_send(
+        contact, channel=channel, now=utcnow(), is_template=row.content_sid is not None, purpose=row.purpose
+    )
     if not decision.allowed:
         await _set(runtime, row.id, status="refused", error_detail=decision.reason)
         log.info("outbound refused", outbound_id=row.id, reason=decision.reason)

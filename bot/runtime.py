@@ -13,6 +13,7 @@ from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
+from bot.keywords import KeywordRules, load_keyword_rules
 from bot.settings import Settings
 from bot.twilio_adapter.rest import TwilioRestClient
 
@@ -25,6 +26,7 @@ class Runtime:
     redis: ArqRedis  # also the arq queue pool
     http: httpx.AsyncClient
     twilio: TwilioRestClient
+    keywords: KeywordRules
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -33,6 +35,7 @@ class Runtime:
 
 
 async def build_runtime(settings: Settings) -> Runtime:
+    keywords = load_keyword_rules(settings.data_dir / "keywords.yml")  # invalid content: fail at start
     engine = make_engine(settings)
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url),
@@ -48,4 +51,4 @@ async def build_runtime(settings: Settings) -> Runtime:
         auth_token=settings.twilio_auth_token.get_secret_value(),
         client=http,
     )
-    return Runtime(settings, engine, make_session_factory(engine), redis, http, twilio)
+    return Runtime(settings, engine, make_session_factory(engine), redis, http, twilio, keywords)

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str = "whatsapp:+14155238886"
     public_base_url: str = "http://127.0.0.1:8000"
     media_dir: Path = Path("var/media")
+    data_dir: Path = Path("data")  # content and rules (keywords, templates, …), validated at start
     queue_name: str = "famibot:queue"
     # A turn job that outlives this is considered crashed; arq retries it 10 s later.
     turn_job_timeout_s: int = Field(default=30, ge=2)

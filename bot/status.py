@@ -8,7 +8,7 @@ from bot.db.models import Conversation, utcnow
 from bot.logs import get_logger
 from bot.metrics import OUTBOUND_STATUS
 from bot.twilio_adapter.records import StatusUpdate
-from bot.twilio_adapter.statuses import ERROR_MEANINGS, is_opt_out_error
+from bot.twilio_adapter.statuses import ERROR_MEANINGS, ERROR_WHATSAPP_WINDOW_CLOSED, is_opt_out_error
 
 log = get_logger(__name__)
 
@@ -36,11 +36,15 @@ async def apply_status(sessions: SessionFactory, update: StatusUpdate) -> bool:
         if update.error_code is not None:
             extra = {"error_code": update.error_code, "error_detail": ERROR_MEANINGS.get(update.error_code)}
         moved = await messages.advance_status(session, message_id=row.id, status=update.status, **extra)
-        if is_opt_out_error(update.error_code):
+        if is_opt_out_error(update.error_code) or update.error_code == ERROR_WHATSAPP_WINDOW_CLOSED:
             conversation = await session.get(Conversation, row.conversation_id)
-            if conversation is not None:
+            if conversation is not None and is_opt_out_error(update.error_code):
                 await conversations.mark_opted_out(
                     session, contact_id=conversation.contact_id, at=utcnow(), reason="twilio_21610"
+                )
+            elif conversation is not None:
+                await conversations.mark_whatsapp_window_closed(
+                    session, contact_id=conversation.contact_id, at=utcnow()
                 )
     if moved:
         OUTBOUND_STATUS.labels(status=update.status).inc()

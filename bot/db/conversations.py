@@ -73,6 +73,18 @@ async def mark_opted_out(session: AsyncSession, *, contact_id: int, at: datetime
     )
 
 
+async def mark_opted_in(session: AsyncSession, *, contact_id: int) -> None:
+    await session.execute(
+        update(Contact).where(Contact.id == contact_id).values(opted_out_at=None, opt_out_reason=None)
+    )
+
+
+async def mark_whatsapp_window_closed(session: AsyncSession, *, contact_id: int, at: datetime) -> None:
+    await session.execute(
+        update(Contact).where(Contact.id == contact_id).values(whatsapp_window_closed_at=at)
+    )
+
+
 async def contact_for_conversation(session: AsyncSession, *, conversation_id: int) -> Contact | None:
     return await session.scalar(
         select(Contact)

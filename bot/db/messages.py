@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Message, StatusEvent, utcnow
+from bot.db.models import Conversation, Message, StatusEvent, utcnow
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.twilio_adapter.statuses import STATUS_RANK
 
@@ -103,6 +103,7 @@ async def add_outbound(
     segments: int | None = None,
     status: str = "pending",
     error_detail: str | None = None,
+    purpose: str = "reply",
 ) -> Message:
     now = utcnow()
     sending = status == "sending"
@@ -121,6 +122,7 @@ async def add_outbound(
         updated_at=now,
         send_started_at=now if sending else None,
         attempts=1 if sending else 0,
+        purpose=purpose,
     )
     session.add(message)
     await session.flush()
@@ -197,3 +199,18 @@ async def advance_status(session: AsyncSession, *, message_id: int, status: str,
 
 async def sid_is_taken(session: AsyncSession, *, sid: str) -> bool:
     return (await session.scalar(select(Message.id).where(Message.twilio_sid == sid))) is not None
+
+
+async def cancel_unsent_to_contact(session: AsyncSession, *, contact_id: int) -> int:
+    """Cancel everything still waiting to go to this contact (opt-out); in-flight sends are left."""
+    conversation_ids = select(Conversation.id).where(Conversation.contact_id == contact_id)
+    result = await session.execute(
+        update(Message)
+        .where(
+            Message.direction == "out",
+            Message.status == "pending",
+            Message.conversation_id.in_(conversation_ids),
+        )
+        .values(status="canceled", error_detail="contact opted out", updated_at=utcnow())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -49,6 +49,8 @@ class Contact(Base):
     opt_out_reason: Mapped[str | None] = mapped_column(String(40))
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_whatsapp_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when Twilio answers 63016 (window closed); a newer inbound message opens the window again.
+    whatsapp_window_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
@@ -96,6 +98,8 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer, default=0)  # order of outbound parts of one turn
+    # Why we send it: reply | opt_out_confirmation | opt_in_confirmation | help (the send policy asks)
+    purpose: Mapped[str] = mapped_column(String(32), default="reply", server_default="reply")
     encoding: Mapped[str | None] = mapped_column(String(8))  # GSM-7 | UCS-2 (SMS only)
     segments: Mapped[int | None] = mapped_column(Integer)
     content_sid: Mapped[str | None] = mapped_column(String(64))

@@ -22,6 +22,7 @@ class Row:
     row_status: str
     error_code: int | None = None
     opted_out: bool = False
+    window_closed: bool = False
 
 
 ROWS = [
@@ -29,7 +30,15 @@ ROWS = [
     Row("read (whatsapp)", "status_read", "valid", 204, "read"),
     Row("failed 30007 carrier filtered", "status_failed_30007", "valid", 204, "failed", 30007),
     Row("failed 21610 unsubscribed", "status_failed_21610", "valid", 204, "failed", 21610, opted_out=True),
-    Row("undelivered 63016 window closed", "status_undelivered_63016", "valid", 204, "undelivered", 63016),
+    Row(
+        "undelivered 63016 window closed",
+        "status_undelivered_63016",
+        "valid",
+        204,
+        "undelivered",
+        63016,
+        window_closed=True,
+    ),
     Row("delivered, wrong signature", "status_delivered", "invalid", 403, "sent"),
     Row("delivered, no signature", "status_delivered", "none", 403, "sent"),
 ]
@@ -66,6 +75,7 @@ async def test_status_row(row: Row, settings: Settings) -> None:
         assert stored.status == row.row_status
         assert stored.error_code == row.error_code
         assert contact.opted_out is row.opted_out
+        assert (contact.whatsapp_window_closed_at is not None) is row.window_closed
         assert len(events) == (1 if row.http_status == 204 else 0)
 
 

@@ -39,6 +39,8 @@ async def test_sms_conversation_in_the_simulator(live: Stack, tmp_path: Path) ->
         await page.fill("#text", "3")
         await page.click("#send")
         await expect(bot.nth(1)).to_contain_text(re.compile(r"\bpag(o|ar)\b", re.IGNORECASE), timeout=20_000)
-        await page.screenshot(path=os.environ.get("FAMIBOT_SCREENSHOT", str(tmp_path / "simulator.png")), full_page=True)
+        await page.screenshot(
+            path=os.environ.get("FAMIBOT_SCREENSHOT", str(tmp_path / "simulator.png")), full_page=True
+        )
         await browser.close()
     assert len(await live.outbound(phone)) == 2

@@ -43,3 +43,26 @@ def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff_s(n) for n in range(1, 12)]
     assert delays[:4] == [0.5, 1.0, 2.0, 4.0]
     assert max(delays) == 30.0 and delays == sorted(delays)
+
+
+def test_keyword_answers_reach_an_opted_out_contact_and_nothing_else() -> None:
+    contact = Contact(phone_e164="+573001234567", opted_out_at=NOW)
+    for purpose, allowed in [
+        ("opt_out_confirmation", True),
+        ("help", True),
+        ("reply", False),
+        ("opt_in_confirmation", False),
+    ]:
+        assert may_send(contact, channel="sms", now=NOW, purpose=purpose).allowed is allowed, purpose
+
+
+def test_63016_closes_the_window_until_the_contact_writes_again() -> None:
+    contact = Contact(
+        phone_e164="+573001234567",
+        last_whatsapp_inbound_at=NOW - timedelta(hours=2),
+        whatsapp_window_closed_at=NOW - timedelta(hours=1),
+    )
+    assert not may_send(contact, channel="whatsapp", now=NOW).allowed
+    assert may_send(contact, channel="whatsapp", now=NOW, is_template=True).allowed
+    contact.last_whatsapp_inbound_at = NOW - timedelta(minutes=5)
+    assert may_send(contact, channel="whatsapp", now=NOW).allowed
