@@ -1,21 +1,33 @@
-"""Numbered menus: buttons become "1. …" lines; a numbered reply maps back to the payload.
+"""Numbered menus: buttons become "1. …" lines; a reply naming an option maps back to its payload.
 
-The last menu shown is remembered per conversation in Redis for 15 minutes.
+The last menu shown is remembered per conversation in Redis for 15 minutes, so "1", "la primera" or
+"credito" reach Rasa as the button's payload, before NLU has to guess.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 
+from rapidfuzz import fuzz
 from redis.asyncio import Redis
 
 from bot.rasa_client import Button
+from bot.text import normalise
 
-MENU_TTL_S = 15 * 60
-_NUMBER_WORDS = {"uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8}
-_CHOICE = re.compile(r"^\s*(?:la\s+|el\s+|opcion\s+)?(\d{1,2}|[a-z]+)\s*[.)]?\s*$")
+MENU_TTL_S = 15 * 60  # a 15-minute gap, or a new menu, replaces the remembered one
+_NUMBER_WORDS = {
+    "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
+    "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
+}  # fmt: skip
+_ORDINALS = {
+    "primera": 1, "primero": 1, "segunda": 2, "segundo": 2, "tercera": 3, "tercero": 3,
+    "cuarta": 4, "cuarto": 4, "quinta": 5, "quinto": 5, "sexta": 6, "sexto": 6,
+    "septima": 7, "septimo": 7, "octava": 8, "octavo": 8, "novena": 9, "noveno": 9,
+    "decima": 10, "decimo": 10,
+}  # fmt: skip
+_LEADING_WORDS = frozenset({"la", "el", "opcion", "numero", "nro"})
+TYPO_SCORE = 85  # rapidfuzz ratio (0–100) above which a reply is taken as a misspelt button title
 
 
 def numbered_menu(buttons: Sequence[Button]) -> str:
@@ -25,16 +37,44 @@ def numbered_menu(buttons: Sequence[Button]) -> str:
     return "\n".join(lines) + f"\nResponda {prompt}."
 
 
-def choice_index(text: str, options: int) -> int | None:
-    """0-based option for "1", "1.", "2)", "la 2", "dos"; ``None`` if it is not a choice."""
-    match = _CHOICE.match(text.lower())
-    if not match:
+def choice_index(text: str, titles: Sequence[str]) -> int | None:
+    """0-based option the reply picks, or ``None`` (then the text goes to Rasa as it is).
+
+    "1", "1.", "2)", "la 2", "dos", "la primera", "opción 3", the title ("credito" for "Crédito"),
+    a misspelt title ("credto"), or a word of a longer title that no other title has ("asesor").
+    """
+    words = normalise(text).split()
+    while len(words) > 1 and words[0] in _LEADING_WORDS:
+        words = words[1:]
+    if len(words) == 1:
+        number = _number(words[0])
+        if number is not None:
+            return number - 1 if 1 <= number <= len(titles) else None
+    return _title_index(" ".join(words), [normalise(title) for title in titles])
+
+
+def _number(word: str) -> int | None:
+    if word.isdigit() and len(word) <= 2:
+        return int(word)
+    return _NUMBER_WORDS.get(word) or _ORDINALS.get(word)
+
+
+def _title_index(reply: str, titles: list[str]) -> int | None:
+    if not reply:
         return None
-    token = match.group(1)
-    number = int(token) if token.isdigit() else _NUMBER_WORDS.get(token)
-    if number is None or not 1 <= number <= options:
+    if reply in titles:
+        return titles.index(reply)
+    if len(reply) < 4:
         return None
-    return number - 1
+    containing = [i for i, title in enumerate(titles) if f" {reply} " in f" {title} "]
+    if len(containing) == 1:
+        return containing[0]
+    scored = sorted(((fuzz.ratio(reply, title), i) for i, title in enumerate(titles)), reverse=True)
+    best_score, best = scored[0]
+    runner_up = scored[1][0] if len(scored) > 1 else 0.0
+    if best_score >= TYPO_SCORE and best_score - runner_up >= 10:
+        return best
+    return None
 
 
 def _key(conversation_id: int) -> str:
@@ -51,5 +91,5 @@ async def resolve_choice(redis: Redis, conversation_id: int, text: str) -> str |
     if not raw:
         return None
     options = json.loads(raw)
-    index = choice_index(text, len(options))
+    index = choice_index(text, [str(option["title"]) for option in options])
     return None if index is None else str(options[index]["payload"])
