@@ -32,6 +32,7 @@ from bot.runtime import Runtime
 log = get_logger(__name__)
 
 MEDIA_ONLY_PAYLOAD = "/enviar_documento"
+COMMAND_KEY = "famibot_command"  # a custom payload from Rasa asking the gateway to act (e.g. opt_out)
 
 
 class ConversationBusy(Exception):
@@ -98,7 +99,7 @@ async def take_turn(
     keyword = None if message.button_payload else runtime.keywords.match(message.body)
     if keyword is not None:  # opt-out, opt-in and help come before everything else
         log_.info("keyword", keyword=keyword)
-        return await _answer_keyword(runtime, conversation, contact, message, keyword)
+        return await _answer_keyword(runtime, conversation, contact, message, keyword, reason="keyword")
     skip_reason = _skip_reason(conversation, contact)
     if skip_reason:
         await _finish(runtime, message, status="skipped", detail=skip_reason)
@@ -124,6 +125,9 @@ async def take_turn(
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
     if replies is None:
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media)
+    if any(reply.custom.get(COMMAND_KEY) == "opt_out" for reply in replies):
+        # "ya no me manden más mensajes", confirmed in the dialogue: same effect as the keyword.
+        return await _answer_keyword(runtime, conversation, contact, message, "opt_out", reason="dialogue")
     stored = await _store_replies(runtime, conversation, message, replies)
     log_.info("turn answered", replies=len(replies))
     return stored
@@ -183,14 +187,20 @@ async def _text_for_rasa(runtime: Runtime, conversation: Conversation, message: 
 
 
 async def _answer_keyword(
-    runtime: Runtime, conversation: Conversation, contact: Contact, message: Message, keyword: KeywordKind
+    runtime: Runtime,
+    conversation: Conversation,
+    contact: Contact,
+    message: Message,
+    keyword: KeywordKind,
+    *,
+    reason: str,
 ) -> list[Message]:
     """Apply the keyword to the contact and store its one confirmation, in one transaction."""
     reply = [BotReply(text=runtime.keywords.rule(keyword).reply)]
     now = utcnow()
     async with runtime.sessions() as session, session.begin():
         if keyword == "opt_out":
-            await conversations.mark_opted_out(session, contact_id=contact.id, at=now, reason="keyword")
+            await conversations.mark_opted_out(session, contact_id=contact.id, at=now, reason=reason)
             canceled = await messages.cancel_unsent_to_contact(session, contact_id=contact.id)
             contact.opted_out_at = contact.opted_out_at or now
             log.info("contact opted out", conversation_id=conversation.id, canceled=canceled)

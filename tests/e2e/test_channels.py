@@ -1,0 +1,89 @@
+"""Issue 3 end to end, on both channels: opt-out and opt-in, menu replies, SMS that stay cheap."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.gsm7 import is_gsm7, sms_size
+from tests.e2e.conftest import Stack, new_phone
+from tests.e2e.db import messages_of
+
+pytestmark = pytest.mark.e2e
+
+CHANNELS = ["sms", "whatsapp"]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_opt_out_keyword_then_silence_then_opt_in(live: Stack, channel: str) -> None:
+    phone = new_phone()
+    await live.send(phone, "hola", channel=channel)
+    await live.wait_outbound(phone, 1, channel=channel)
+    await live.send(phone, "No más", channel=channel)
+    replies = await live.wait_outbound(phone, 2, channel=channel)
+    assert "no le enviaremos" in replies[1]["body"].lower() and "ALTA" in replies[1]["body"]
+    await live.send(phone, "hola", channel=channel)
+    await asyncio.sleep(2)
+    assert len(await live.outbound(phone, channel=channel)) == 2  # nothing while opted out
+    await live.send(phone, "ALTA", channel=channel)
+    replies = await live.wait_outbound(phone, 3, channel=channel)
+    assert "MENU" in replies[2]["body"]
+    await live.send(phone, "menu", channel=channel)
+    replies = await live.wait_outbound(phone, 4, channel=channel)
+    assert "1. Crédito" in replies[3]["body"]
+    rows = await messages_of(live.database_url, phone)
+    assert [row.status for row in rows if row.direction == "in"] == [
+        "answered",
+        "answered",
+        "skipped",
+        "answered",
+        "answered",
+    ]
+
+
+async def test_plain_words_opt_out_asks_first(live: Stack) -> None:
+    phone = new_phone()
+    await live.send(phone, "ya no me manden mas mensajes")
+    [question] = await live.wait_outbound(phone, 1)
+    assert "dejar de recibir" in question["body"] and "1. Si\n2. No" in question["body"]
+    await live.send(phone, "1")  # "Sí" from the numbered menu
+    replies = await live.wait_outbound(phone, 2)
+    assert replies[1]["body"] == "Listo, no le enviaremos mas mensajes. Para volver escriba ALTA."
+    rows = await messages_of(live.database_url, phone)
+    assert [row.purpose for row in rows if row.direction == "out"] == ["reply", "opt_out_confirmation"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"), [("la primera", "crédito"), ("docmentos", "documentos"), ("5", "asesor")]
+)
+async def test_numbered_menu_replies_on_sms(live: Stack, answer: str, expected: str) -> None:
+    phone = new_phone()
+    await live.send(phone, "menu")
+    await live.wait_outbound(phone, 1)
+    await live.send(phone, answer)
+    replies = await live.wait_outbound(phone, 2)
+    assert expected in replies[1]["body"].lower()
+    assert "Escriba MENU" in replies[1]["body"]  # SMS ends with a one-line hint, not the whole menu
+
+
+async def test_every_sms_turn_is_gsm7_and_mostly_one_segment(live: Stack) -> None:
+    phone = new_phone()
+    texts = [
+        "hola",
+        "quiero un credito",
+        "que requisitos piden",
+        "como pago",
+        "eres un robot?",
+        "gracias",
+        "chao",
+    ]
+    for index, text in enumerate(texts, start=1):
+        await live.send(phone, text)
+        await live.wait_outbound(phone, index)
+    sent = await live.outbound(phone)
+    assert all(is_gsm7(message["body"]) for message in sent)
+    rows = [row for row in await messages_of(live.database_url, phone) if row.direction == "out"]
+    assert [row.encoding for row in rows] == ["GSM-7"] * len(texts)
+    assert [row.segments for row in rows] == [sms_size(message["body"]).segments for message in sent]
+    assert sum(row.segments or 0 for row in rows) / len(texts) <= 1.3
