@@ -23,6 +23,7 @@ import redis as redis_sync
 
 from bot.twilio_adapter.signature import sign
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, REDIS_BASE, create_database, drop_database
+from tests.e2e.db import sms_turn_sizes
 from tests.e2e.processes import ROOT, Process, child_env, free_port
 
 pytestmark = pytest.mark.e2e
@@ -214,11 +215,27 @@ def stack(
     try:
         web.wait_http(f"{web_url}/readyz", 120)
         yield stack
+        SMS_TURNS[backend] = asyncio.run(sms_turn_sizes(database_url))
     finally:
         for process in (stack.worker, web, proxy):
             process.stop()
         if database_name:
             drop_database(database_name)
+
+
+SMS_TURNS: dict[str, list[tuple[int, bool]]] = {}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The SMS figures issue 3 asks for, over every bot turn the end-to-end suite sent by SMS."""
+    turns = [turn for backend_turns in SMS_TURNS.values() for turn in backend_turns]
+    if not turns:
+        return
+    gsm7 = sum(1 for _, all_gsm7 in turns if all_gsm7) / len(turns)
+    mean = sum(segments for segments, _ in turns) / len(turns)
+    terminalreporter.write_line(
+        f"SMS over the e2e suite: {len(turns)} bot turns, {gsm7:.1%} GSM-7, {mean:.2f} segments per turn"
+    )
 
 
 @pytest.fixture

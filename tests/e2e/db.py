@@ -29,3 +29,26 @@ async def messages_of(database_url: str, phone: str) -> Sequence[Message]:
             return rows.all()
     finally:
         await engine.dispose()
+
+
+async def sms_turn_sizes(database_url: str) -> list[tuple[int, bool]]:
+    """(segments, all GSM-7) for every bot turn sent over SMS in this database."""
+    engine = create_async_engine(to_async_url(database_url))
+    try:
+        async with make_session_factory(engine)() as session:
+            rows = await session.execute(
+                select(Message.reply_to_id, Message.segments, Message.encoding)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(
+                    Conversation.channel == "sms",
+                    Message.direction == "out",
+                    Message.reply_to_id.is_not(None),
+                )
+            )
+            turns: dict[int, tuple[int, bool]] = {}
+            for reply_to_id, segments, encoding in rows:
+                total, gsm7 = turns.get(reply_to_id, (0, True))
+                turns[reply_to_id] = (total + (segments or 0), gsm7 and encoding == "GSM-7")
+            return list(turns.values())
+    finally:
+        await engine.dispose()
