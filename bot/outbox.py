@@ -81,8 +81,10 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
     )
     if not fresh and row.status in ("sending", "unknown") and await _reconcile(runtime, row, request):
         return False
+    template = runtime.templates.by_content_sid(row.content_sid) if row.content_sid else None
+    opens_conversation = template is not None and template.business_initiated
     decision = may_send(
-        contact, channel=channel, now=utcnow(), is_template=row.content_sid is not None, purpose=row.purpose
+        contact, channel=channel, now=utcnow(), is_template=opens_conversation, purpose=row.purpose
     )
     if not decision.allowed:
         await _set(runtime, row.id, status="refused", error_detail=decision.reason)

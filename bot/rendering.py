@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from bot.gsm7 import fold_to_gsm7, sms_size
 from bot.menus import numbered_menu
 from bot.rasa_client import BotReply, Button
+from bot.templates import ContentTemplate, WhatsAppTemplates
 
 WHATSAPP_MAX_CHARS = 1600
+TEMPLATE_VARIABLE_MAX_CHARS = 1000
 _SENTENCE_END = re.compile(r"(?<=[.!?])[ ]+|\n")
 
 
@@ -20,6 +22,8 @@ class OutboundPart:
     media_urls: tuple[str, ...] = ()
     encoding: str | None = None
     segments: int | None = None
+    content_sid: str | None = None  # a WhatsApp Content template; ``body`` then fills its {{1}}
+    content_variables: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +32,24 @@ class RenderedTurn:
     menu: tuple[Button, ...]
 
 
-def render_turn(replies: Sequence[BotReply], channel: str, *, sms_segment_budget: int) -> RenderedTurn:
+def render_turn(
+    replies: Sequence[BotReply],
+    channel: str,
+    *,
+    sms_segment_budget: int,
+    templates: WhatsAppTemplates | None = None,
+) -> RenderedTurn:
     texts = [reply.text.strip() for reply in replies if reply.text.strip()]
     menu: tuple[Button, ...] = ()
     for reply in replies:
         if reply.buttons:
             menu = reply.buttons  # the last menu of the turn is the one the user answers
+    images = tuple(reply.image for reply in replies if reply.image)
+    template = templates.for_buttons(menu) if channel == "whatsapp" and menu and templates else None
+    if template is not None:
+        return RenderedTurn(parts=_with_template(texts, images, template), menu=menu)
     if menu:
         texts.append(numbered_menu(menu))
-    images = tuple(reply.image for reply in replies if reply.image)
     if channel == "sms":
         body = fold_to_gsm7("\n".join(texts))
         chunks = split_text(body, lambda chunk: sms_size(chunk).segments <= sms_segment_budget)
@@ -49,6 +62,19 @@ def render_turn(replies: Sequence[BotReply], channel: str, *, sms_segment_budget
             first = parts[0] if parts else OutboundPart(body="")
             parts[:1] = [OutboundPart(body=first.body, media_urls=images)]
     return RenderedTurn(parts=parts, menu=menu)
+
+
+def _with_template(
+    texts: list[str], images: tuple[str, ...], template: ContentTemplate
+) -> list[OutboundPart]:
+    """The turn's text goes into the template's {{1}}; text too long for it goes first, as free text."""
+    chunks = split_text("\n\n".join(texts), lambda chunk: len(chunk) <= TEMPLATE_VARIABLE_MAX_CHARS)
+    last = chunks.pop() if chunks else ""
+    parts = [OutboundPart(body=chunk) for chunk in chunks]
+    if images:
+        parts.insert(0, OutboundPart(body="", media_urls=images))
+    parts.append(OutboundPart(body=last, content_sid=template.content_sid, content_variables={"1": last}))
+    return parts
 
 
 def _sms_part(text: str) -> OutboundPart:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.settings import Settings
+from bot.templates import WhatsAppTemplates, load_templates
 from bot.twilio_adapter.rest import TwilioRestClient
 
 
@@ -27,6 +28,7 @@ class Runtime:
     http: httpx.AsyncClient
     twilio: TwilioRestClient
     keywords: KeywordRules
+    templates: WhatsAppTemplates
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -35,7 +37,9 @@ class Runtime:
 
 
 async def build_runtime(settings: Settings) -> Runtime:
-    keywords = load_keyword_rules(settings.data_dir / "keywords.yml")  # invalid content: fail at start
+    # Content is validated here: a broken data file stops the process at start, not mid-conversation.
+    keywords = load_keyword_rules(settings.data_dir / "keywords.yml")
+    templates = load_templates(settings.data_dir / "whatsapp_templates.yml")
     engine = make_engine(settings)
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url),
@@ -51,4 +55,4 @@ async def build_runtime(settings: Settings) -> Runtime:
         auth_token=settings.twilio_auth_token.get_secret_value(),
         client=http,
     )
-    return Runtime(settings, engine, make_session_factory(engine), redis, http, twilio, keywords)
+    return Runtime(settings, engine, make_session_factory(engine), redis, http, twilio, keywords, templates)

@@ -242,7 +242,9 @@ async def _add_replies(
 ) -> tuple[list[Message], tuple[Button, ...]]:
     """Within the caller's transaction: the reply rows (already "sending") and "answered"."""
     budget = runtime.settings.sms_segment_budget
-    rendered = render_turn(replies, conversation.channel, sms_segment_budget=budget)
+    rendered = render_turn(
+        replies, conversation.channel, sms_segment_budget=budget, templates=runtime.templates
+    )
     stored = []
     for position, part in enumerate(rendered.parts):
         row = await messages.add_outbound(
@@ -256,6 +258,8 @@ async def _add_replies(
             segments=part.segments,
             status="sending",
             purpose=purpose,
+            content_sid=part.content_sid,
+            content_variables=part.content_variables,
         )
         stored.append(row)
     await messages.set_status(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import json
 import re
 import secrets
 from typing import Any
@@ -98,6 +99,15 @@ def _validate(
     return None
 
 
+def _template_text(variables: str) -> str:
+    """The text a template shows: ours are "{{1}}" plus their buttons."""
+    try:
+        values = json.loads(variables) if variables else {}
+    except ValueError:
+        return ""
+    return str(values.get("1", "")) if isinstance(values, dict) else ""
+
+
 def _field(form: Any, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
@@ -117,6 +127,11 @@ async def create_message(account_sid: str, request: Request, runtime: RuntimeDep
     content_sid = fields["ContentSid"]
     if (code := _validate(settings, to, from_, service, body, media, content_sid)) is not None:
         return twilio_error(400, code)
+    template = runtime.templates.by_content_sid(content_sid) if content_sid else None
+    if content_sid and template is None:
+        return twilio_error(400, 21655)  # "The ContentSid is Invalid"
+    if template is not None:
+        body = _template_text(fields["ContentVariables"])
     store = get_store(request.app)
     outcome = store.next_outcome(to) or ScriptedOutcome()
     if outcome.http_status is not None and outcome.http_status >= 400:
@@ -135,6 +150,9 @@ async def create_message(account_sid: str, request: Request, runtime: RuntimeDep
         content_sid=content_sid or None,
         content_variables=fields["ContentVariables"] or None,
         messaging_service_sid=service or None,
+        content_buttons=tuple({"title": b.title, "payload": b.payload} for b in template.buttons)
+        if template
+        else (),
     )
     store.add_message(message)
     token = settings.twilio_auth_token.get_secret_value()

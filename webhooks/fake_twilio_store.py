@@ -40,6 +40,7 @@ STATUS_PATHS: dict[str, tuple[str, ...]] = {
 # Texts Twilio gives for the codes the product cares about (others get a generic text).
 ERROR_TEXTS: dict[int, str] = {
     20003: "Authenticate",
+    21655: "The ContentSid is Invalid",
     20404: "The requested resource was not found",
     20429: "Too Many Requests",
     20500: "Internal Server Error",
@@ -127,6 +128,7 @@ class FakeMessage:
     status_callback: str | None = None
     content_sid: str | None = None
     content_variables: str | None = None
+    content_buttons: tuple[dict[str, str], ...] = ()  # the template's buttons, for the simulator
     messaging_service_sid: str | None = None
     error_code: int | None = None
     error_message: str | None = None
@@ -186,6 +188,7 @@ class FakeMessage:
             media_content_types=list(self.media_content_types),
             content_sid=self.content_sid,
             content_variables=self.content_variables,
+            content_buttons=list(self.content_buttons),
             callbacks=[record.to_json() for record in self.callbacks],
         )
         return data

@@ -104,6 +104,8 @@ async def add_outbound(
     status: str = "pending",
     error_detail: str | None = None,
     purpose: str = "reply",
+    content_sid: str | None = None,
+    content_variables: dict[str, str] | None = None,
 ) -> Message:
     now = utcnow()
     sending = status == "sending"
@@ -123,6 +125,8 @@ async def add_outbound(
         send_started_at=now if sending else None,
         attempts=1 if sending else 0,
         purpose=purpose,
+        content_sid=content_sid,
+        content_variables=content_variables,
     )
     session.add(message)
     await session.flush()

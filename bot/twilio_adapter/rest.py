@@ -68,7 +68,7 @@ class TwilioRestClient:
 
     async def send(self, request: OutboundRequest) -> SentMessage:
         data: dict[str, str | list[str]] = {"To": request.to, "From": request.from_}
-        if request.body:
+        if request.body and not request.content_sid:  # a template carries its text in ContentVariables
             data["Body"] = request.body
         if request.status_callback:
             data["StatusCallback"] = request.status_callback

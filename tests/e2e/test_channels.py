@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -31,7 +32,10 @@ async def test_opt_out_keyword_then_silence_then_opt_in(live: Stack, channel: st
     assert "MENU" in replies[2]["body"]
     await live.send(phone, "menu", channel=channel)
     replies = await live.wait_outbound(phone, 4, channel=channel)
-    assert "1. Crédito" in replies[3]["body"]
+    if channel == "sms":
+        assert "1. Crédito" in replies[3]["body"]
+    else:  # the main menu goes as the list-picker template of data/whatsapp_templates.yml
+        assert replies[3]["content_sid"] and replies[3]["content_buttons"][0]["payload"] == "/request_loan"
     rows = await messages_of(live.database_url, phone)
     assert [row.status for row in rows if row.direction == "in"] == [
         "answered",
@@ -87,3 +91,23 @@ async def test_every_sms_turn_is_gsm7_and_mostly_one_segment(live: Stack) -> Non
     assert [row.encoding for row in rows] == ["GSM-7"] * len(texts)
     assert [row.segments for row in rows] == [sms_size(message["body"]).segments for message in sent]
     assert sum(row.segments or 0 for row in rows) / len(texts) <= 1.3
+
+
+async def test_whatsapp_menu_is_a_template_and_a_tapped_option_comes_back_as_its_payload(live: Stack) -> None:
+    phone = new_phone()
+    await live.send(phone, "hola", channel="whatsapp")
+    [menu] = await live.wait_outbound(phone, 1, channel="whatsapp")
+    assert menu["content_sid"] == "HX2b3c4d5e6f708192a3b4c5d6e7f8091a"
+    assert json.loads(menu["content_variables"]) == {
+        "1": "¡Hola! Soy el asistente de famibot.\n\n¿En qué le puedo ayudar?"
+    }
+    tapped = menu["content_buttons"][2]
+    await live.send(
+        phone,
+        tapped["title"],
+        channel="whatsapp",
+        ButtonPayload=tapped["payload"],
+        ButtonText=tapped["title"],
+    )
+    replies = await live.wait_outbound(phone, 2, channel="whatsapp")
+    assert "cuánto debe" in replies[1]["body"]

@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from bot.settings import Settings
+from bot.templates import load_templates
 from bot.twilio_adapter.records import OutboundRequest
 from bot.twilio_adapter.rest import TwilioAmbiguous, TwilioRejected, TwilioRestClient, TwilioRetryable
 from bot.twilio_adapter.signature import is_valid_signature
@@ -74,7 +76,9 @@ async def env() -> AsyncIterator[Env]:
     app = FastAPI()
     app.include_router(fake_twilio.router)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=5)
-    app.state.runtime = SimpleNamespace(settings=settings, http=http)
+    app.state.runtime = SimpleNamespace(
+        settings=settings, http=http, templates=load_templates(Path("data") / "whatsapp_templates.yml")
+    )
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE, timeout=5)
     state = Env(app=app, client=client, store=get_store(app))
 
@@ -188,12 +192,16 @@ async def test_media_or_content_sid_alone_is_enough(env: Env) -> None:
     )
     assert media.status_code == 201
     assert media.json()["num_media"] == "2" and media.json()["sid"].startswith("MM")
+    si_no = "HX0f5c3a9e2d7b4e8a9c1d2e3f4a5b6c7d"  # data/whatsapp_templates.yml
     template = await env.send(
-        To=f"whatsapp:{USER}", From=WA_FROM, ContentSid="HX" + "0" * 32, ContentVariables="{}"
+        To=f"whatsapp:{USER}", From=WA_FROM, ContentSid=si_no, ContentVariables='{"1": "¿Seguimos?"}'
     )
     assert template.status_code == 201
     stored = env.store.get_message(template.json()["sid"])
-    assert stored is not None and stored.content_sid == "HX" + "0" * 32
+    assert stored is not None and stored.content_sid == si_no and stored.body == "¿Seguimos?"
+    assert [b["payload"] for b in stored.content_buttons] == ["/affirm", "/deny"]
+    unknown = await env.send(To=f"whatsapp:{USER}", From=WA_FROM, ContentSid="HX" + "0" * 32)
+    assert unknown.status_code == 400 and unknown.json()["code"] == 21655
     service = await env.send(To=USER, MessagingServiceSid="MG" + "0" * 32, Body="x")
     assert service.status_code == 201 and service.json()["messaging_service_sid"] == "MG" + "0" * 32
 

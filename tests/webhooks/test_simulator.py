@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from bot.settings import Settings
+from bot.templates import load_templates
 from bot.twilio_adapter.inbound import parse_message_form
 from bot.twilio_adapter.signature import is_valid_signature
 from webhooks import fake_twilio, simulator
@@ -66,7 +68,9 @@ async def env() -> AsyncIterator[Env]:
     app.include_router(fake_twilio.router)
     app.include_router(simulator.router)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=5)
-    app.state.runtime = SimpleNamespace(settings=settings, http=http)
+    app.state.runtime = SimpleNamespace(
+        settings=settings, http=http, templates=load_templates(Path("data") / "whatsapp_templates.yml")
+    )
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE, timeout=5)
     state = Env(client=client, store=get_store(app))
     state.store.callback_delay_s = 0.001
