@@ -263,6 +263,7 @@ def _view(message: FakeMessage, channel: Channel, store: FakeTwilioStore) -> dic
         "media": media,
         "content_sid": message.content_sid,
         "content_variables": message.content_variables,
+        "buttons": list(message.content_buttons),
         "sms": sms,
     }
 

@@ -44,3 +44,24 @@ async def test_sms_conversation_in_the_simulator(live: Stack, tmp_path: Path) ->
         )
         await browser.close()
     assert len(await live.outbound(phone)) == 2
+
+
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+async def test_whatsapp_template_options_are_tappable(live: Stack) -> None:
+    phone = new_phone()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(viewport={"width": 420, "height": 900})
+        await page.goto(f"{live.web_url}/simulator")
+        await page.check("input[name=channel][value=whatsapp]")
+        await page.fill("#phone", phone)
+        await page.fill("#text", "hola")
+        await page.click("#send")
+        options = page.locator("#chat li.out .replies button")
+        await expect(options).to_have_count(5, timeout=20_000)
+        await options.filter(has_text="Pagos").click()
+        await expect(page.locator("#chat li.out").nth(1)).to_contain_text("cuánto debe", timeout=20_000)
+        await page.screenshot(path=os.environ.get("FAMIBOT_SCREENSHOT_WA", "/dev/null"), full_page=True)
+        await browser.close()
+    sent = await live.outbound(phone, channel="whatsapp")
+    assert len(sent) == 2 and sent[0]["content_sid"]

@@ -79,11 +79,22 @@
       p.textContent = m.body;
       li.appendChild(p);
     }
-    if (m.content_sid) {
-      var t = document.createElement("p");
-      t.className = "body";
-      t.textContent = "[Plantilla " + m.content_sid + "] " + (m.content_variables || "");
-      li.appendChild(t);
+    if (m.buttons && m.buttons.length) {
+      // A WhatsApp template's quick replies / list options: tapping one posts its ButtonPayload,
+      // exactly as Twilio does when the user taps it on the phone.
+      var group = document.createElement("div");
+      group.className = "replies";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Opciones de la plantilla de WhatsApp");
+      m.buttons.forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "reply";
+        button.textContent = b.title;
+        button.addEventListener("click", function () { tapReply(b); });
+        group.appendChild(button);
+      });
+      li.appendChild(group);
     }
     (m.media || []).forEach(function (item) {
       if (item.content_type.indexOf("image/") === 0 && item.url.charAt(0) === "/") {
@@ -159,6 +170,13 @@
       return data.detail.map(function (d) { return d.msg; }).join("; ");
     }
     return "Error HTTP " + status;
+  }
+
+  function tapReply(b) {
+    payloadInput.value = b.payload;
+    buttonTextInput.value = b.title;
+    textInput.value = "";
+    composer.requestSubmit();
   }
 
   function send(event) {
