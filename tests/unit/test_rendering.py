@@ -79,3 +79,12 @@ def test_replies_after_message_reads_the_tracker() -> None:
     second = replies_after_message(events, "SM2")
     assert second is not None and second[0].buttons == (Button("Crédito", "/request_loan"),)
     assert replies_after_message(events, "SM3") is None
+
+
+def test_whatsapp_text_over_1600_characters_is_split_at_sentences() -> None:
+    sentence = "Esta es una frase de prueba para un mensaje de WhatsApp bastante largo. 👍"
+    text = " ".join([sentence] * 40)  # ~3,000 characters
+    parts = render_turn([BotReply(text=text)], "whatsapp", sms_segment_budget=2).parts
+    assert len(parts) == 2
+    assert all(len(part.body) <= 1600 and part.body.endswith("👍") for part in parts)
+    assert " ".join(part.body for part in parts) == text
