@@ -82,9 +82,9 @@ def test_replies_after_message_reads_the_tracker() -> None:
 
 
 def test_whatsapp_text_over_1600_characters_is_split_at_sentences() -> None:
-    sentence = "Esta es una frase de prueba para un mensaje de WhatsApp bastante largo. 👍"
+    sentence = "Esta es una frase de prueba para un mensaje de WhatsApp bastante largo 👍."
     text = " ".join([sentence] * 40)  # ~3,000 characters
     parts = render_turn([BotReply(text=text)], "whatsapp", sms_segment_budget=2).parts
     assert len(parts) == 2
-    assert all(len(part.body) <= 1600 and part.body.endswith("👍") for part in parts)
+    assert all(len(part.body) <= 1600 and part.body.endswith("👍.") for part in parts)
     assert " ".join(part.body for part in parts) == text
