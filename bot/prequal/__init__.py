@@ -1,0 +1,1 @@
+"""Loan pre-qualification: pure parsing, matching and rules."""
