@@ -47,7 +47,7 @@ async def test_sms_conversation_in_the_simulator(live: Stack, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
-async def test_whatsapp_template_options_are_tappable(live: Stack) -> None:
+async def test_whatsapp_template_options_are_tappable(live: Stack, tmp_path: Path) -> None:
     phone = new_phone()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -61,7 +61,9 @@ async def test_whatsapp_template_options_are_tappable(live: Stack) -> None:
         await expect(options).to_have_count(5, timeout=20_000)
         await options.filter(has_text="Pagos").click()
         await expect(page.locator("#chat li.out").nth(1)).to_contain_text("cuánto debe", timeout=20_000)
-        await page.screenshot(path=os.environ.get("FAMIBOT_SCREENSHOT_WA", "/dev/null"), full_page=True)
+        await page.screenshot(
+            path=os.environ.get("FAMIBOT_SCREENSHOT_WA", str(tmp_path / "whatsapp.png")), full_page=True
+        )
         await browser.close()
     sent = await live.outbound(phone, channel="whatsapp")
     assert len(sent) == 2 and sent[0]["content_sid"]
