@@ -10,17 +10,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis as redis_sync
 
 from bench.procinfo import tree_memory_mb
-from bot.db.migrate import upgrade_to_head
-from bot.settings import Settings
-from tests.e2e.processes import ROOT, Process, child_env, free_port
+from tests.databases import create_database, drop_database
+from tests.e2e.processes import ROOT, Process, RasaServer, child_env, free_port, start_rasa_server
 
 APP_PYTHON = sys.executable
 MODEL = ROOT / "models" / "famibot.tar.gz"
@@ -31,7 +28,6 @@ SMS_FROM = "+15005550006"
 WHATSAPP_FROM = "whatsapp:+14155238886"
 REDIS_BASE = "redis://127.0.0.1:6379"
 REDIS_DB = {"app": 9, "rasa": 10}
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def flush_redis(db: int) -> None:
@@ -51,77 +47,13 @@ def queue_depth(queue_name: str) -> int:
         client.close()
 
 
-def create_database(backend: str, directory: Path, label: str) -> tuple[str, str | None]:
-    """A new, migrated database; returns (url, PostgreSQL database name to drop or None)."""
-    if backend == "sqlite":
-        url = f"sqlite:///{directory / f'{label}.db'}"
-        upgrade_to_head(Settings(database_url=url))
-        return url, None
-    import psycopg
-
-    name = f"famibot_bench_{label}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade_to_head(Settings(database_url=url))
-    return url, name
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@dataclass
-class Rasa:
-    url: str
-    actions_url: str
-    rasa: Process
-    actions: Process
-    started_s: float
-
-    def stop(self) -> None:
-        self.rasa.stop()
-        self.actions.stop()
-
-
-def start_rasa(logs: Path) -> Rasa:
+def start_rasa(logs: Path) -> RasaServer:
     if not MODEL.exists():
         raise SystemExit(f"no trained model at {MODEL}: run scripts/train.sh first")
     flush_redis(REDIS_DB["rasa"])
-    actions_port, rasa_port = free_port(), free_port()
-    started = time.monotonic()
-    actions = Process(
-        "actions",
-        [APP_PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-        child_env({"LOG_LEVEL": "WARNING"}),
-        logs,
-    ).start()
-    rasa = Process(
-        "rasa",
-        ["bash", str(ROOT / "scripts" / "run_rasa.sh")],
-        child_env(
-            {
-                "RASA_PORT": str(rasa_port),
-                "RASA_TOKEN": RASA_TOKEN,
-                "RASA_MODEL": str(MODEL),
-                "REDIS_URL": f"{REDIS_BASE}/{REDIS_DB['rasa']}",
-                "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
-            }
-        ),
-        logs,
-    ).start()
-    server = Rasa(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", rasa, actions, 0.0)
-    try:
-        actions.wait_http(f"{server.actions_url}/health", 90)
-        rasa.wait_http(f"{server.url}/status", 300, params={"token": RASA_TOKEN})
-    except BaseException:
-        server.stop()
-        raise
-    server.started_s = round(time.monotonic() - started, 1)
-    return server
+    return start_rasa_server(
+        logs, model=MODEL, token=RASA_TOKEN, redis_url=f"{REDIS_BASE}/{REDIS_DB['rasa']}"
+    )
 
 
 @dataclass
@@ -190,7 +122,7 @@ def profile_summary(path: Path, lines: int = 35) -> Path | None:
 def start_app(
     backend: str,
     label: str,
-    rasa: Rasa,
+    rasa: RasaServer,
     run_dir: Path,
     *,
     with_worker: bool,
@@ -200,7 +132,7 @@ def start_app(
 ) -> App:
     logs = run_dir / label
     (logs / "metrics").mkdir(parents=True, exist_ok=True)
-    database_url, database_name = create_database(backend, logs, label)
+    database_url, database_name = create_database(backend, logs, label=label, prefix=f"famibot_bench_{label}")
     flush_redis(REDIS_DB["app"])
     web_port = free_port()
     web_url = f"http://127.0.0.1:{web_port}"

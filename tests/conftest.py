@@ -14,11 +14,10 @@ import redis as redis_sync
 sys.path.insert(0, str(Path(__file__).parent / "netguard"))
 import tests_netguard_impl  # noqa: F401  (refuses sockets beyond loopback in this process)
 
-from bot.db.migrate import upgrade_to_head
 from bot.settings import Settings
+from tests.databases import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_URL = os.environ.get("FAMIBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE = os.environ.get("FAMIBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 AUTH_TOKEN = "test-auth-token"
 ACCOUNT_SID = "AC" + "1" * 32
@@ -41,29 +40,6 @@ def make_settings(database_url: str, redis_db: int, **overrides: object) -> Sett
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
-
-
-def create_database(backend: str, tmp_dir: Path) -> tuple[str, str | None]:
-    """A new, migrated database; returns (url, name to drop for PostgreSQL)."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_dir / 'famibot.db'}"
-        upgrade_to_head(Settings(database_url=url))
-        return url, None
-    import psycopg
-
-    name = f"famibot_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade_to_head(Settings(database_url=url))
-    return url, name
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=BACKENDS)

@@ -22,9 +22,10 @@ import pytest
 import redis as redis_sync
 
 from bot.twilio_adapter.signature import sign
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, REDIS_BASE, create_database, drop_database
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, REDIS_BASE
+from tests.databases import create_database, drop_database
 from tests.e2e.db import sms_turn_sizes
-from tests.e2e.processes import ROOT, Process, child_env, free_port
+from tests.e2e.processes import ROOT, Process, RasaServer, child_env, free_port, start_rasa_server
 
 pytestmark = pytest.mark.e2e
 
@@ -36,52 +37,18 @@ WHATSAPP_FROM = "whatsapp:+14155238886"
 REDIS_DB = {"rasa": 11, "sqlite": 12, "postgresql": 13}
 
 
-@dataclass
-class RasaServer:
-    url: str
-    port: int
-    actions_url: str
-    processes: list[Process]
-
-
 @pytest.fixture(scope="session")
 def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer]:
     assert MODEL.exists(), f"no trained model at {MODEL}: run scripts/train.sh (make test does)"
-    logs = tmp_path_factory.mktemp("rasa-logs")
-    redis_sync.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB['rasa']}").flushdb()
-    actions_port, rasa_port = free_port(), free_port()
-    actions = Process(
-        "actions",
-        [APP_PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-        child_env({"LOG_LEVEL": "WARNING"}),
-        logs,
-    ).start()
-    rasa = Process(
-        "rasa",
-        ["bash", str(ROOT / "scripts" / "run_rasa.sh")],
-        child_env(
-            {
-                "RASA_PORT": str(rasa_port),
-                "RASA_TOKEN": RASA_TOKEN,
-                "RASA_MODEL": str(MODEL),
-                "REDIS_URL": f"{REDIS_BASE}/{REDIS_DB['rasa']}",
-                "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
-            }
-        ),
-        logs,
-    ).start()
+    redis_url = f"{REDIS_BASE}/{REDIS_DB['rasa']}"
+    redis_sync.Redis.from_url(redis_url).flushdb()
+    server = start_rasa_server(
+        tmp_path_factory.mktemp("rasa-logs"), model=MODEL, token=RASA_TOKEN, redis_url=redis_url
+    )
     try:
-        actions.wait_http(f"http://127.0.0.1:{actions_port}/health", 60)
-        rasa.wait_http(f"http://127.0.0.1:{rasa_port}/status", 240, params={"token": RASA_TOKEN})
-        yield RasaServer(
-            url=f"http://127.0.0.1:{rasa_port}",
-            port=rasa_port,
-            actions_url=f"http://127.0.0.1:{actions_port}",
-            processes=[actions, rasa],
-        )
+        yield server
     finally:
-        rasa.stop()
-        actions.stop()
+        server.stop()
 
 
 @dataclass

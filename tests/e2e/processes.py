@@ -6,7 +6,9 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -78,3 +80,56 @@ class Process:
                 pass
             time.sleep(0.5)
         raise TimeoutError(f"{self.name} not ready at {url} after {timeout_s} s:\n{self.tail()}")
+
+
+@dataclass
+class RasaServer:
+    """`rasa run` with the trained model and its action server, both on loopback ports."""
+
+    url: str
+    port: int
+    actions_url: str
+    rasa: Process
+    actions: Process
+    started_s: float = 0.0
+
+    def stop(self) -> None:
+        self.rasa.stop()
+        self.actions.stop()
+
+
+def start_rasa_server(logs: Path, *, model: Path, token: str, redis_url: str) -> RasaServer:
+    """Start the action server and Rasa; return once Rasa has loaded the model."""
+    started = time.monotonic()
+    actions_port, rasa_port = free_port(), free_port()
+    actions = Process(
+        "actions",
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        child_env({"LOG_LEVEL": "WARNING"}),
+        logs,
+    ).start()
+    rasa = Process(
+        "rasa",
+        ["bash", str(ROOT / "scripts" / "run_rasa.sh")],
+        child_env(
+            {
+                "RASA_PORT": str(rasa_port),
+                "RASA_TOKEN": token,
+                "RASA_MODEL": str(model),
+                "REDIS_URL": redis_url,
+                "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
+            }
+        ),
+        logs,
+    ).start()
+    server = RasaServer(
+        f"http://127.0.0.1:{rasa_port}", rasa_port, f"http://127.0.0.1:{actions_port}", rasa, actions
+    )
+    try:
+        actions.wait_http(f"{server.actions_url}/health", 90)
+        rasa.wait_http(f"{server.url}/status", 300, params={"token": token})
+    except BaseException:
+        server.stop()
+        raise
+    server.started_s = round(time.monotonic() - started, 1)
+    return server
