@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+INTERNAL_SLOTS = frozenset({"session_started_metadata", "requested_slot", "canal"})
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer (down, slow, 5xx, or it dropped the message): retry later."""
@@ -80,6 +82,23 @@ class RasaClient:
         if response.status_code != 200:
             raise RasaUnavailable(f"tracker answered {response.status_code}")
         return replies_after_message(response.json().get("events") or [], message_sid)
+
+    async def answers(self, *, sender_id: str) -> dict[str, Any]:
+        """The conversation's filled slots (the answers so far), without Rasa's own bookkeeping."""
+        try:
+            response = await self._client.get(
+                f"{self._base}/conversations/{sender_id}/tracker",
+                params={"include_events": "NONE", "token": self._token},
+                timeout=self._timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"tracker: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"tracker answered {response.status_code}")
+        slots = response.json().get("slots") or {}
+        return {
+            name: value for name, value in slots.items() if value is not None and name not in INTERNAL_SLOTS
+        }
 
 
 def replies_after_message(events: list[dict[str, Any]], message_sid: str) -> list[BotReply] | None:

@@ -13,6 +13,7 @@ from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
+from bot.handoff import OfficeHours, load_office_hours
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.settings import Settings
 from bot.templates import WhatsAppTemplates, load_templates
@@ -29,6 +30,7 @@ class Runtime:
     twilio: TwilioRestClient
     keywords: KeywordRules
     templates: WhatsAppTemplates
+    office_hours: OfficeHours
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -40,6 +42,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     # Content is validated here: a broken data file stops the process at start, not mid-conversation.
     keywords = load_keyword_rules(settings.data_dir / "keywords.yml")
     templates = load_templates(settings.data_dir / "whatsapp_templates.yml")
+    office_hours = load_office_hours(settings.data_dir / "office_hours.yml")
     engine = make_engine(settings)
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url),
@@ -55,4 +58,6 @@ async def build_runtime(settings: Settings) -> Runtime:
         auth_token=settings.twilio_auth_token.get_secret_value(),
         client=http,
     )
-    return Runtime(settings, engine, make_session_factory(engine), redis, http, twilio, keywords, templates)
+    return Runtime(
+        settings, engine, make_session_factory(engine), redis, http, twilio, keywords, templates, office_hours
+    )

@@ -14,25 +14,23 @@ from typing import Any
 
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import conversations, messages
+from bot.commands import answer_keyword, commands_in, request_human
+from bot.db import messages
 from bot.db.models import Contact, Conversation, Message, utcnow
-from bot.keywords import KeywordKind
 from bot.logs import get_logger
 from bot.media import store_media
-from bot.menus import remember_menu, resolve_choice
+from bot.menus import resolve_choice
 from bot.metrics import RASA_CALLS, TURN_LATENCY
 from bot.outbox import send_rows
 from bot.queue import conversation_lock_key, enqueue_drain
-from bot.rasa_client import BotReply, Button, RasaClient, RasaUnavailable
-from bot.rendering import render_turn
+from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
+from bot.replies import store_replies
 from bot.runtime import Runtime
 
 log = get_logger(__name__)
 
 MEDIA_ONLY_PAYLOAD = "/enviar_documento"
-COMMAND_KEY = "famibot_command"  # a custom payload from Rasa asking the gateway to act (e.g. opt_out)
 
 
 class ConversationBusy(Exception):
@@ -99,7 +97,7 @@ async def take_turn(
     keyword = None if message.button_payload else runtime.keywords.match(message.body)
     if keyword is not None:  # opt-out, opt-in and help come before everything else
         log_.info("keyword", keyword=keyword)
-        return await _answer_keyword(runtime, conversation, contact, message, keyword, reason="keyword")
+        return await answer_keyword(runtime, conversation, contact, message, keyword, reason="keyword")
     skip_reason = _skip_reason(conversation, contact)
     if skip_reason:
         await _finish(runtime, message, status="skipped", detail=skip_reason)
@@ -125,10 +123,13 @@ async def take_turn(
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
     if replies is None:
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media)
-    if any(reply.custom.get(COMMAND_KEY) == "opt_out" for reply in replies):
+    commands = commands_in(replies)
+    if "opt_out" in commands:
         # "ya no me manden más mensajes", confirmed in the dialogue: same effect as the keyword.
-        return await _answer_keyword(runtime, conversation, contact, message, "opt_out", reason="dialogue")
-    stored = await _store_replies(runtime, conversation, message, replies)
+        return await answer_keyword(runtime, conversation, contact, message, "opt_out", reason="dialogue")
+    if "request_human" in commands:
+        return await request_human(runtime, rasa, conversation, message, replies)
+    stored = await store_replies(runtime, conversation, message, replies)
     log_.info("turn answered", replies=len(replies))
     return stored
 
@@ -184,92 +185,6 @@ async def _text_for_rasa(runtime: Runtime, conversation: Conversation, message: 
         return MEDIA_ONLY_PAYLOAD
     choice = await resolve_choice(runtime.redis, conversation.id, body)
     return choice or body
-
-
-async def _answer_keyword(
-    runtime: Runtime,
-    conversation: Conversation,
-    contact: Contact,
-    message: Message,
-    keyword: KeywordKind,
-    *,
-    reason: str,
-) -> list[Message]:
-    """Apply the keyword to the contact and store its one confirmation, in one transaction."""
-    reply = [BotReply(text=runtime.keywords.rule(keyword).reply)]
-    now = utcnow()
-    async with runtime.sessions() as session, session.begin():
-        if keyword == "opt_out":
-            await conversations.mark_opted_out(session, contact_id=contact.id, at=now, reason=reason)
-            canceled = await messages.cancel_unsent_to_contact(session, contact_id=contact.id)
-            contact.opted_out_at = contact.opted_out_at or now
-            log.info("contact opted out", conversation_id=conversation.id, canceled=canceled)
-        elif keyword == "opt_in":
-            await conversations.mark_opted_in(session, contact_id=contact.id)
-            contact.opted_out_at = None
-        stored, _ = await _add_replies(
-            runtime, session, conversation, message, reply, purpose=_KEYWORD_PURPOSE[keyword]
-        )
-    return stored
-
-
-_KEYWORD_PURPOSE: dict[KeywordKind, str] = {
-    "opt_out": "opt_out_confirmation",
-    "opt_in": "opt_in_confirmation",
-    "help": "help",
-}
-
-
-async def _store_replies(
-    runtime: Runtime, conversation: Conversation, message: Message, replies: list[BotReply]
-) -> list[Message]:
-    """Store the rendered replies (the outbox) and mark the message answered, atomically."""
-    async with runtime.sessions() as session, session.begin():
-        stored, menu = await _add_replies(runtime, session, conversation, message, replies, purpose="reply")
-    if menu:
-        await remember_menu(runtime.redis, conversation.id, menu)
-    return stored
-
-
-async def _add_replies(
-    runtime: Runtime,
-    session: AsyncSession,
-    conversation: Conversation,
-    message: Message,
-    replies: list[BotReply],
-    *,
-    purpose: str,
-) -> tuple[list[Message], tuple[Button, ...]]:
-    """Within the caller's transaction: the reply rows (already "sending") and "answered"."""
-    budget = runtime.settings.sms_segment_budget
-    rendered = render_turn(
-        replies, conversation.channel, sms_segment_budget=budget, templates=runtime.templates
-    )
-    stored = []
-    for position, part in enumerate(rendered.parts):
-        row = await messages.add_outbound(
-            session,
-            conversation_id=conversation.id,
-            reply_to_id=message.id,
-            position=position,
-            body=part.body,
-            media_urls=part.media_urls,
-            encoding=part.encoding,
-            segments=part.segments,
-            status="sending",
-            purpose=purpose,
-            content_sid=part.content_sid,
-            content_variables=part.content_variables,
-        )
-        stored.append(row)
-    await messages.set_status(
-        session,
-        message_id=message.id,
-        status="answered",
-        answered_at=utcnow(),
-        error_detail=None if replies else "Rasa gave no reply",
-    )
-    return stored, rendered.menu
 
 
 async def _finish(runtime: Runtime, message: Message, *, status: str, detail: str) -> None:

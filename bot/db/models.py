@@ -121,3 +121,19 @@ class StatusEvent(Base):
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HandoffRequest(Base):
+    """A person asked for a consultant (or accepted the offer). Nothing asked for is lost."""
+
+    __tablename__ = "handoff_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(40))  # user_asked | offered_after_retries | …
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the answers so far (slots)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | taken | closed
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,8 +6,13 @@ import asyncio
 import json
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.db.models import HandoffRequest
 from bot.gsm7 import is_gsm7, sms_size
+from bot.settings import to_async_url
+from bot.text import normalise
 from tests.e2e.conftest import Stack, new_phone
 from tests.e2e.db import messages_of
 
@@ -59,7 +64,7 @@ async def test_plain_words_opt_out_asks_first(live: Stack) -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "expected"), [("la primera", "crédito"), ("docmentos", "documentos"), ("5", "asesor")]
+    ("answer", "expected"), [("la primera", "crédito"), ("docmentos", "documentos"), ("4", "lecciones")]
 )
 async def test_numbered_menu_replies_on_sms(live: Stack, answer: str, expected: str) -> None:
     phone = new_phone()
@@ -111,3 +116,19 @@ async def test_whatsapp_menu_is_a_template_and_a_tapped_option_comes_back_as_its
     )
     replies = await live.wait_outbound(phone, 2, channel="whatsapp")
     assert "cuánto debe" in replies[1]["body"]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_asking_for_a_consultant_is_recorded_and_answered_honestly(live: Stack, channel: str) -> None:
+    phone = new_phone()
+    await live.send(phone, "quiero hablar con un asesor", channel=channel)
+    [reply] = await live.wait_outbound(phone, 1, channel=channel)
+    said = normalise(reply["body"])  # accents are folded on SMS
+    assert "le pedi a un asesor" in said and ("le escribira" in said or "le respondera hoy" in said)
+    engine = create_async_engine(to_async_url(live.database_url))
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(HandoffRequest.reason, HandoffRequest.status))).all()
+    finally:
+        await engine.dispose()
+    assert ("user_asked", "open") in [tuple(row) for row in rows]

@@ -1,0 +1,109 @@
+"""Hand-off requests: when a consultant will answer (office hours from data/) and what we tell the user.
+
+Pure functions over a validated ``OfficeHours``; recording the request is in ``bot.db.handoffs``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DIAS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+
+
+class HandoffReplies(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    open: str = Field(min_length=1, max_length=300)
+    closed: str = Field(min_length=1, max_length=300)
+
+    @field_validator("closed")
+    @classmethod
+    def _says_when(cls, text: str) -> str:
+        if "{when}" not in text:
+            raise ValueError("the closed reply must say {when} a consultant will write")
+        return text
+
+
+class OfficeHours(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = "America/Bogota"
+    opening_hours: dict[Weekday, tuple[time, time]]
+    replies: HandoffReplies
+
+    @model_validator(mode="after")
+    def _sane(self) -> OfficeHours:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {self.timezone!r}") from exc
+        for day, (start, end) in self.opening_hours.items():
+            if start >= end:
+                raise ValueError(f"{day}: opening time must be before closing time")
+        if not self.opening_hours:
+            raise ValueError("at least one opening day is needed")
+        return self
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def hours_on(self, day: date) -> tuple[time, time] | None:
+        if day in colombian_holidays(day.year):
+            return None
+        return self.opening_hours.get(WEEKDAYS[day.weekday()])
+
+    def next_opening(self, now: datetime) -> datetime | None:
+        """``None`` while the office is open; else when it opens next (local time)."""
+        local = now.astimezone(self.zone)
+        for offset in range(0, 15):
+            day = local.date() + timedelta(days=offset)
+            hours = self.hours_on(day)
+            if hours is None:
+                continue
+            start, end = (datetime.combine(day, moment, self.zone) for moment in hours)
+            if offset == 0 and start <= local < end:
+                return None
+            if local < start:
+                return start
+        raise ValueError("no opening in the next two weeks: check data/office_hours.yml")
+
+
+@lru_cache(maxsize=8)
+def colombian_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("CO", years=year)
+
+
+def handoff_reply(hours: OfficeHours, now: datetime) -> str:
+    opening = hours.next_opening(now)
+    if opening is None:
+        return hours.replies.open
+    return hours.replies.closed.format(when=describe_when(opening, now.astimezone(hours.zone)))
+
+
+def describe_when(opening: datetime, now: datetime) -> str:
+    """ "hoy desde las 8:00 a. m.", "mañana desde las 8:00 a. m.", "el lunes desde las 8:00 a. m." """
+    days = (opening.date() - now.date()).days
+    if days == 0:
+        day = "hoy"
+    elif days == 1:
+        day = "mañana"
+    else:
+        day = f"el {DIAS[opening.weekday()]}"
+    hour = opening.hour % 12 or 12
+    suffix = "a. m." if opening.hour < 12 else "p. m."
+    return f"{day} desde las {hour}:{opening.minute:02d} {suffix}"
+
+
+def load_office_hours(path: Path) -> OfficeHours:
+    return OfficeHours.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

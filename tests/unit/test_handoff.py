@@ -1,0 +1,65 @@
+"""When a consultant will write: office hours from data/, Colombian holidays, honest wording."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from bot.handoff import OfficeHours, handoff_reply, load_office_hours
+
+HOURS = load_office_hours(Path(__file__).resolve().parents[2] / "data" / "office_hours.yml")
+BOGOTA = ZoneInfo("America/Bogota")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=BOGOTA)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2026-11-23 10:00", None),  # Monday morning: open
+        ("2026-11-23 07:59", "hoy desde las 8:00 a. m."),
+        ("2026-11-23 18:00", "mañana desde las 8:00 a. m."),  # closing time is closed
+        ("2026-11-27 19:30", "mañana desde las 8:00 a. m."),  # Friday night → Saturday
+        ("2026-11-28 11:59", None),  # Saturday morning: open
+        ("2026-11-28 12:30", "el lunes desde las 8:00 a. m."),  # Saturday afternoon → Monday
+        ("2026-11-29 09:00", "mañana desde las 8:00 a. m."),  # Sunday → Monday
+        ("2026-12-07 20:00", "el miércoles desde las 8:00 a. m."),  # 8 Dec (Inmaculada) is a holiday
+        ("2026-12-24 19:00", "el sábado desde las 8:00 a. m."),  # Christmas Day is closed
+    ],
+)
+def test_when_a_consultant_writes(now: str, expected: str | None) -> None:
+    reply = handoff_reply(HOURS, at(now))
+    if expected is None:
+        assert reply == HOURS.replies.open
+    else:
+        assert reply == HOURS.replies.closed.format(when=expected)
+        assert expected in reply
+
+
+def test_utc_input_is_read_in_bogota_time() -> None:
+    # 2026-11-23 13:30 UTC is 08:30 in Bogotá (UTC−5): open
+    assert handoff_reply(HOURS, datetime.fromisoformat("2026-11-23T13:30:00+00:00")) == HOURS.replies.open
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"opening_hours": {"monday": ["18:00", "08:00"]}, "replies": {"open": "a", "closed": "b {when}"}},
+        {"opening_hours": {"monday": ["08:00", "18:00"]}, "replies": {"open": "a", "closed": "sin cuándo"}},
+        {"opening_hours": {"lunes": ["08:00", "18:00"]}, "replies": {"open": "a", "closed": "b {when}"}},
+        {
+            "timezone": "Mars/Olympus",
+            "opening_hours": {"monday": ["08:00", "18:00"]},
+            "replies": {"open": "a", "closed": "b {when}"},
+        },
+    ],
+)
+def test_invalid_office_hours_are_refused(data: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        OfficeHours.model_validate(data)
