@@ -1,15 +1,17 @@
 """What the gateway does itself, before or instead of the bot's words: keywords (opt-out, opt-in,
-help) and commands Rasa returns as a custom payload (``{"famibot_command": "opt_out" | "request_human"}``)."""
+help) and commands Rasa returns as a custom payload ``{"famibot_command": …}``: opt_out, request_human,
+ask_consent and record_consent (``"accepted": true | false``)."""
 
 from __future__ import annotations
 
 from bot.db import conversations, handoffs, messages
-from bot.db.models import Contact, Conversation, Message, utcnow
+from bot.db.models import Consent, Contact, Conversation, Message, utcnow
 from bot.handoff import handoff_reply
 from bot.keywords import KeywordKind
 from bot.logs import get_logger
+from bot.menus import remember_menu
 from bot.rasa_client import BotReply, RasaClient
-from bot.replies import add_replies
+from bot.replies import add_replies, store_replies
 from bot.runtime import Runtime
 
 log = get_logger(__name__)
@@ -17,8 +19,85 @@ log = get_logger(__name__)
 COMMAND_KEY = "famibot_command"
 
 
-def commands_in(replies: list[BotReply]) -> set[str]:
-    return {str(reply.custom[COMMAND_KEY]) for reply in replies if COMMAND_KEY in reply.custom}
+CONSENT_ASKED_TTL_S = 7 * 24 * 3600
+
+
+def commands_in(replies: list[BotReply]) -> dict[str, dict[str, object]]:
+    """Command name → its payload, for the commands among Rasa's replies."""
+    return {str(r.custom[COMMAND_KEY]): r.custom for r in replies if COMMAND_KEY in r.custom}
+
+
+def _words(replies: list[BotReply]) -> list[BotReply]:
+    return [reply for reply in replies if COMMAND_KEY not in reply.custom]
+
+
+async def apply_commands(
+    runtime: Runtime,
+    rasa: RasaClient,
+    conversation: Conversation,
+    contact: Contact,
+    message: Message,
+    replies: list[BotReply],
+) -> list[Message] | None:
+    """Carry out a command Rasa returned; ``None`` when there is none (the replies go out as they are)."""
+    commands = commands_in(replies)
+    if "opt_out" in commands:
+        # "ya no me manden más mensajes", confirmed in the dialogue: same effect as the keyword.
+        return await answer_keyword(runtime, conversation, contact, message, "opt_out", reason="dialogue")
+    if "request_human" in commands:
+        return await request_human(runtime, rasa, conversation, message, replies)
+    if "ask_consent" in commands:
+        return await ask_consent(runtime, conversation, message, replies)
+    if "record_consent" in commands:
+        accepted = commands["record_consent"].get("accepted") is True
+        return await record_consent(runtime, conversation, contact, message, replies, accepted=accepted)
+    return None
+
+
+def _consent_key(conversation_id: int) -> str:
+    return f"famibot:consent-asked:{conversation_id}"
+
+
+async def ask_consent(
+    runtime: Runtime, conversation: Conversation, message: Message, replies: list[BotReply]
+) -> list[Message]:
+    """Show the consent text of data/consent.yml and remember which version was shown."""
+    await runtime.redis.set(_consent_key(conversation.id), runtime.consent.version, ex=CONSENT_ASKED_TTL_S)
+    return await store_replies(runtime, conversation, message, [*_words(replies), runtime.consent.question()])
+
+
+async def record_consent(
+    runtime: Runtime,
+    conversation: Conversation,
+    contact: Contact,
+    message: Message,
+    replies: list[BotReply],
+    *,
+    accepted: bool,
+) -> list[Message]:
+    """Store the proof (time, channel, MessageSid, text version, purposes) with the replies, atomically."""
+    shown = await runtime.redis.get(_consent_key(conversation.id))
+    version = shown.decode() if isinstance(shown, bytes) else runtime.consent.version
+    async with runtime.sessions() as session, session.begin():
+        session.add(
+            Consent(
+                contact_id=contact.id,
+                conversation_id=conversation.id,
+                accepted=accepted,
+                channel=conversation.channel,
+                message_sid=message.twilio_sid,
+                text_version=version,
+                purposes=list(runtime.consent.purposes),
+                answered_at=utcnow(),
+            )
+        )
+        stored, menu = await add_replies(
+            runtime, session, conversation, message, _words(replies), purpose="reply"
+        )
+    if menu:
+        await remember_menu(runtime.redis, conversation.id, menu)
+    log.info("consent recorded", conversation_id=conversation.id, accepted=accepted)
+    return stored
 
 
 async def answer_keyword(

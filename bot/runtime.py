@@ -12,6 +12,7 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.consent import ConsentText, load_consent
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.handoff import OfficeHours, load_office_hours
 from bot.keywords import KeywordRules, load_keyword_rules
@@ -31,6 +32,7 @@ class Runtime:
     keywords: KeywordRules
     templates: WhatsAppTemplates
     office_hours: OfficeHours
+    consent: ConsentText
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -43,6 +45,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     keywords = load_keyword_rules(settings.data_dir / "keywords.yml")
     templates = load_templates(settings.data_dir / "whatsapp_templates.yml")
     office_hours = load_office_hours(settings.data_dir / "office_hours.yml")
+    consent = load_consent(settings.data_dir / "consent.yml")
     engine = make_engine(settings)
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url),
@@ -59,5 +62,14 @@ async def build_runtime(settings: Settings) -> Runtime:
         client=http,
     )
     return Runtime(
-        settings, engine, make_session_factory(engine), redis, http, twilio, keywords, templates, office_hours
+        settings,
+        engine,
+        make_session_factory(engine),
+        redis,
+        http,
+        twilio,
+        keywords,
+        templates,
+        office_hours,
+        consent,
     )

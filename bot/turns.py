@@ -15,7 +15,7 @@ from typing import Any
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
-from bot.commands import answer_keyword, commands_in, request_human
+from bot.commands import answer_keyword, apply_commands
 from bot.db import messages
 from bot.db.models import Contact, Conversation, Message, utcnow
 from bot.logs import get_logger
@@ -123,12 +123,9 @@ async def take_turn(
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
     if replies is None:
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media)
-    commands = commands_in(replies)
-    if "opt_out" in commands:
-        # "ya no me manden más mensajes", confirmed in the dialogue: same effect as the keyword.
-        return await answer_keyword(runtime, conversation, contact, message, "opt_out", reason="dialogue")
-    if "request_human" in commands:
-        return await request_human(runtime, rasa, conversation, message, replies)
+    handled = await apply_commands(runtime, rasa, conversation, contact, message, replies)
+    if handled is not None:
+        return handled
     stored = await store_replies(runtime, conversation, message, replies)
     log_.info("turn answered", replies=len(replies))
     return stored

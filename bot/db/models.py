@@ -137,3 +137,19 @@ class HandoffRequest(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the answers so far (slots)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | taken | closed
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Consent(Base):
+    """Proof of consent (Ley 1581 de 2012): who answered what, when, where, to which text version."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    accepted: Mapped[bool] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(16))
+    message_sid: Mapped[str | None] = mapped_column(String(64))  # the answer's Twilio MessageSid
+    text_version: Mapped[str] = mapped_column(String(64))  # SHA-256 of the consent text shown
+    purposes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,57 @@
+"""Consent under Ley 1581 de 2012: the text shown (data/consent.yml) and its version for the proof."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.rasa_client import BotReply, Button
+
+ACCEPT_PAYLOAD = "/affirm"
+DECLINE_PAYLOAD = "/deny"
+
+
+class ConsentText(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organisation: str = Field(min_length=1)
+    contact: str = Field(min_length=3)
+    policy_url: str = Field(min_length=3)
+    purposes: tuple[str, ...] = Field(min_length=1)
+    text: str = Field(min_length=20)
+    accept_title: str = Field(min_length=1, max_length=20)
+    decline_title: str = Field(min_length=1, max_length=20)
+
+    @cached_property
+    def rendered(self) -> str:
+        purposes = (
+            ", ".join(self.purposes[:-1]) + " y " + self.purposes[-1]
+            if len(self.purposes) > 1
+            else self.purposes[0]
+        )
+        return self.text.format(
+            organisation=self.organisation,
+            purposes=purposes,
+            contact=self.contact,
+            policy_url=self.policy_url,
+        )
+
+    @cached_property
+    def version(self) -> str:
+        """What the proof records: the SHA-256 of exactly the text shown (with its answer options)."""
+        shown = "\n".join([self.rendered, self.accept_title, self.decline_title])
+        return hashlib.sha256(shown.encode("utf-8")).hexdigest()
+
+    def question(self) -> BotReply:
+        buttons = (Button(self.accept_title, ACCEPT_PAYLOAD), Button(self.decline_title, DECLINE_PAYLOAD))
+        return BotReply(text=self.rendered, buttons=buttons)
+
+
+def load_consent(path: Path) -> ConsentText:
+    consent = ConsentText.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    _ = consent.rendered  # a placeholder typo fails at start, not when someone asks for a loan
+    return consent

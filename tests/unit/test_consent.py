@@ -1,0 +1,37 @@
+"""The consent text (data/consent.yml): complete, within 2 GSM-7 SMS, versioned by its exact words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.consent import ConsentText, load_consent
+from bot.gsm7 import is_gsm7
+from bot.rendering import render_turn
+from bot.text import normalise
+
+CONSENT = load_consent(Path(__file__).resolve().parents[2] / "data" / "consent.yml")
+
+
+def test_the_text_says_who_why_the_rights_and_where_the_policy_is() -> None:
+    text = normalise(CONSENT.rendered)
+    assert normalise(CONSENT.organisation) in text  # who is responsible
+    assert all(normalise(purpose) in text for purpose in CONSENT.purposes)  # what for
+    assert "consultarlos" in text and "corregirlos" in text and "borremos" in text  # rights
+    assert CONSENT.contact in CONSENT.rendered and CONSENT.policy_url in CONSENT.rendered
+
+
+def test_the_question_fits_two_gsm7_sms_with_its_options() -> None:
+    [part] = render_turn([CONSENT.question()], "sms", sms_segment_budget=2).parts
+    assert is_gsm7(part.body) and part.segments is not None and part.segments <= 2
+    assert part.body.endswith("1. Acepto\n2. No acepto\nResponda 1 o 2.")
+
+
+def test_the_version_is_the_hash_of_exactly_what_is_shown() -> None:
+    same = ConsentText.model_validate(CONSENT.model_dump())
+    assert same.version == CONSENT.version and len(CONSENT.version) == 64
+    changed = ConsentText.model_validate(
+        {**CONSENT.model_dump(), "purposes": [*CONSENT.purposes, "otra cosa"]}
+    )
+    assert changed.version != CONSENT.version
+    retitled = ConsentText.model_validate({**CONSENT.model_dump(), "accept_title": "Sí acepto"})
+    assert retitled.version != CONSENT.version
