@@ -1,6 +1,6 @@
 """What the gateway does itself, before or instead of the bot's words: keywords (opt-out, opt-in,
 help) and commands Rasa returns as a custom payload ``{"famibot_command": …}``: opt_out, request_human,
-ask_consent and record_consent (``"accepted": true | false``)."""
+ask_consent, record_consent (``"accepted": true | false``), delete_my_data and my_data."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot.handoff import handoff_reply
 from bot.keywords import KeywordKind
 from bot.logs import get_logger
 from bot.menus import remember_menu
+from bot.privacy import data_summary, erase_personal_data
 from bot.rasa_client import BotReply, RasaClient
 from bot.replies import add_replies, store_replies
 from bot.runtime import Runtime
@@ -20,6 +21,9 @@ COMMAND_KEY = "famibot_command"
 
 
 CONSENT_ASKED_TTL_S = 7 * 24 * 3600
+ERASED_CONFIRMATION = (
+    "Listo, borramos sus datos. Guardamos solo su número y la prueba de su autorización, como pide la ley."
+)
 
 
 def commands_in(replies: list[BotReply]) -> dict[str, dict[str, object]]:
@@ -48,6 +52,12 @@ async def apply_commands(
         return await request_human(runtime, rasa, conversation, message, replies)
     if "ask_consent" in commands:
         return await ask_consent(runtime, conversation, message, replies)
+    if "delete_my_data" in commands:
+        return await delete_my_data(runtime, conversation, contact, message)
+    if "my_data" in commands:
+        async with runtime.sessions() as session:
+            summary = await data_summary(session, contact_id=contact.id)
+        return await store_replies(runtime, conversation, message, [*_words(replies), BotReply(text=summary)])
     if "record_consent" in commands:
         accepted = commands["record_consent"].get("accepted") is True
         return await record_consent(runtime, conversation, contact, message, replies, accepted=accepted)
@@ -154,4 +164,24 @@ async def request_human(
         )
         stored, _ = await add_replies(runtime, session, conversation, message, told, purpose="reply")
     log.info("hand-off requested", conversation_id=conversation.id, handoff_id=request.id)
+    return stored
+
+
+async def delete_my_data(
+    runtime: Runtime, conversation: Conversation, contact: Contact, message: Message
+) -> list[Message]:
+    """Erase the person's data (confirmed in the dialogue), keep what the law needs, say so."""
+    confirmation = BotReply(text=ERASED_CONFIRMATION)
+    async with runtime.sessions() as session, session.begin():
+        erased = await erase_personal_data(
+            session, contact_id=contact.id, media_dir=runtime.settings.media_dir
+        )
+        # Rasa's Redis tracker store cannot delete a tracker: the conversation gets a new sender id, so
+        # Rasa never reads the old one again and it expires (record_exp in nlu/endpoints.yml).
+        fresh = await conversations.new_rasa_sender_ids(session, contact_id=contact.id)
+        conversation.rasa_sender_id = fresh[conversation.id]  # the rest of this job uses the new one
+        stored, _ = await add_replies(
+            runtime, session, conversation, message, [confirmation], purpose="reply"
+        )
+    log.info("personal data erased", conversation_id=conversation.id, messages=erased)
     return stored

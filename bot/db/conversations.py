@@ -91,3 +91,14 @@ async def contact_for_conversation(session: AsyncSession, *, conversation_id: in
         .join(Conversation, Conversation.contact_id == Contact.id)
         .where(Conversation.id == conversation_id)
     )
+
+
+async def new_rasa_sender_ids(session: AsyncSession, *, contact_id: int) -> dict[int, str]:
+    """Point the contact's conversations at fresh Rasa trackers (after erasing their data)."""
+    ids = (await session.scalars(select(Conversation.id).where(Conversation.contact_id == contact_id))).all()
+    fresh = {conversation_id: uuid.uuid4().hex for conversation_id in ids}
+    for conversation_id, sender_id in fresh.items():
+        await session.execute(
+            update(Conversation).where(Conversation.id == conversation_id).values(rasa_sender_id=sender_id)
+        )
+    return fresh

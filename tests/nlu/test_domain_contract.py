@@ -35,6 +35,7 @@ CONTRACT_INTENTS = {
     "request_human",
     "opt_out",
     "delete_my_data",
+    "my_data",
     "bot_challenge",
     "out_of_scope",
     "inform",
@@ -162,10 +163,9 @@ def test_response_texts_and_buttons(name: str) -> None:
     for variation in variations:
         if "custom" in variation and "text" not in variation:
             # a command for the gateway (e.g. opt_out); it must be one the worker knows
-            commands = ({"famibot_command": c} for c in ("opt_out", "request_human", "ask_consent"))
-            assert variation["custom"] in tuple(commands), (
-                f"{name}: the gateway does not know this command"
-            )
+            known = ("opt_out", "request_human", "ask_consent", "delete_my_data", "my_data")
+            commands = ({"famibot_command": c} for c in known)
+            assert variation["custom"] in tuple(commands), f"{name}: the gateway does not know this command"
             continue
         assert isinstance(variation.get("text"), str) and variation["text"].strip(), f"{name}: empty text"
         for button in variation.get("buttons", []):
