@@ -71,34 +71,29 @@ class RasaClient:
 
     async def replies_in_tracker(self, *, sender_id: str, message_sid: str) -> list[BotReply] | None:
         """The bot's replies to our message if Rasa recorded it, else ``None``."""
-        try:
-            response = await self._client.get(
-                f"{self._base}/conversations/{sender_id}/tracker",
-                params={"include_events": "ALL", "token": self._token},
-                timeout=self._timeout,
-            )
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"tracker: {type(exc).__name__}") from exc
-        if response.status_code != 200:
-            raise RasaUnavailable(f"tracker answered {response.status_code}")
-        return replies_after_message(response.json().get("events") or [], message_sid)
+        tracker = await self._tracker(sender_id, include_events="ALL")
+        return replies_after_message(tracker.get("events") or [], message_sid)
 
     async def answers(self, *, sender_id: str) -> dict[str, Any]:
         """The conversation's filled slots (the answers so far), without Rasa's own bookkeeping."""
+        slots = (await self._tracker(sender_id, include_events="NONE")).get("slots") or {}
+        return {
+            name: value for name, value in slots.items() if value is not None and name not in INTERNAL_SLOTS
+        }
+
+    async def _tracker(self, sender_id: str, *, include_events: str) -> dict[str, Any]:
         try:
             response = await self._client.get(
                 f"{self._base}/conversations/{sender_id}/tracker",
-                params={"include_events": "NONE", "token": self._token},
+                params={"include_events": include_events, "token": self._token},
                 timeout=self._timeout,
             )
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"tracker: {type(exc).__name__}") from exc
         if response.status_code != 200:
             raise RasaUnavailable(f"tracker answered {response.status_code}")
-        slots = response.json().get("slots") or {}
-        return {
-            name: value for name, value in slots.items() if value is not None and name not in INTERNAL_SLOTS
-        }
+        tracker = response.json()
+        return tracker if isinstance(tracker, dict) else {}
 
 
 def replies_after_message(events: list[dict[str, Any]], message_sid: str) -> list[BotReply] | None:
