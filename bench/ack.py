@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
-from bench.stack import ACCOUNT_SID, AUTH_TOKEN, SMS_FROM
+from bench.stack import ACCOUNT_SID, AUTH_TOKEN
 from bench.stats import percentile, summary_ms
-from bot.twilio_adapter.signature import sign
+from tests.e2e.processes import signed_inbound, twilio_settings
 
 TEXTS = ("hola", "gracias", "menu", "como pago la cuota", "buenas tardes", "chao")
 
@@ -35,26 +33,10 @@ class SignedForm:
 
 
 def signed_form(public_base_url: str, sender: str, text: str, sid: str | None = None) -> SignedForm:
-    sid = sid or "SM" + uuid.uuid4().hex
-    form = {
-        "MessageSid": sid,
-        "SmsMessageSid": sid,
-        "SmsSid": sid,
-        "AccountSid": ACCOUNT_SID,
-        "From": sender,
-        "To": SMS_FROM,
-        "Body": text,
-        "NumMedia": "0",
-        "NumSegments": "1",
-        "SmsStatus": "received",
-        "ApiVersion": "2010-04-01",
-    }
-    url = public_base_url.rstrip("/") + "/twilio/messages"
-    headers = {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-twilio-signature": sign(AUTH_TOKEN, url, form),
-    }
-    return SignedForm(urlencode(form).encode(), headers)
+    settings = twilio_settings(
+        public_base_url=public_base_url, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN
+    )
+    return SignedForm(*signed_inbound(settings, sender, text, sid=sid))
 
 
 async def open_loop(

@@ -17,15 +17,22 @@ import redis as redis_sync
 
 from bench.procinfo import tree_memory_mb
 from tests.databases import create_database, drop_database
-from tests.e2e.processes import ROOT, Process, RasaServer, child_env, free_port, start_rasa_server
+from tests.e2e.processes import (
+    ROOT,
+    SMS_FROM,
+    WHATSAPP_FROM,
+    Process,
+    RasaServer,
+    child_env,
+    free_port,
+    start_rasa_server,
+)
 
 APP_PYTHON = sys.executable
 MODEL = ROOT / "models" / "famibot.tar.gz"
 RASA_TOKEN = "bench-rasa-token"
 AUTH_TOKEN = "bench-auth-token"
 ACCOUNT_SID = "AC" + "b" * 32
-SMS_FROM = "+15005550006"
-WHATSAPP_FROM = "whatsapp:+14155238886"
 REDIS_BASE = "redis://127.0.0.1:6379"
 REDIS_DB = {"app": 9, "rasa": 10}
 

@@ -15,25 +15,33 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 import redis as redis_sync
 
-from bot.twilio_adapter.signature import sign
+from bot.settings import Settings
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, REDIS_BASE
 from tests.databases import create_database, drop_database
 from tests.e2e.db import sms_turn_sizes
-from tests.e2e.processes import ROOT, Process, RasaServer, child_env, free_port, start_rasa_server
+from tests.e2e.processes import (
+    ROOT,
+    SMS_FROM,
+    WHATSAPP_FROM,
+    Process,
+    RasaServer,
+    child_env,
+    free_port,
+    signed_inbound,
+    start_rasa_server,
+    twilio_settings,
+)
 
 pytestmark = pytest.mark.e2e
 
 RASA_TOKEN = "e2e-rasa-token"
 MODEL = ROOT / "models" / "famibot.tar.gz"
 APP_PYTHON = str(Path(sys.executable))
-SMS_FROM = "+15005550006"
-WHATSAPP_FROM = "whatsapp:+14155238886"
 REDIS_DB = {"rasa": 11, "sqlite": 12, "postgresql": 13}
 
 
@@ -62,38 +70,20 @@ class Stack:
     proxy: Process
     logs: Path
     http: httpx.AsyncClient = field(init=False)
+    twilio: Settings = field(init=False)
 
     def __post_init__(self) -> None:
         self.http = httpx.AsyncClient(base_url=self.web_url, timeout=15)
+        self.twilio = twilio_settings(
+            public_base_url=self.web_url, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN
+        )
 
     async def send(
         self, phone: str, body: str = "", *, channel: str = "sms", sid: str | None = None, **extra: str
     ) -> httpx.Response:
         """POST a signed Twilio-format inbound message, exactly as Twilio would."""
-        sid = sid or "SM" + uuid.uuid4().hex
-        sender = f"whatsapp:{phone}" if channel == "whatsapp" else phone
-        form = {
-            "MessageSid": sid,
-            "SmsMessageSid": sid,
-            "SmsSid": sid,
-            "AccountSid": ACCOUNT_SID,
-            "From": sender,
-            "To": WHATSAPP_FROM if channel == "whatsapp" else SMS_FROM,
-            "Body": body,
-            "NumMedia": "0",
-            "NumSegments": "1",
-            "SmsStatus": "received",
-            "ApiVersion": "2010-04-01",
-        }
-        if channel == "whatsapp":
-            form.update(ProfileName="Prueba", WaId=phone.removeprefix("+"))
-        form.update(extra)
-        url = f"{self.web_url}/twilio/messages"
-        headers = {
-            "content-type": "application/x-www-form-urlencoded",
-            "x-twilio-signature": sign(AUTH_TOKEN, url, form),
-        }
-        return await self.http.post("/twilio/messages", content=urlencode(form), headers=headers)
+        content, headers = signed_inbound(self.twilio, phone, body, channel=channel, sid=sid, **extra)
+        return await self.http.post("/twilio/messages", content=content, headers=headers)
 
     async def outbound(self, phone: str, *, channel: str = "sms") -> list[dict[str, Any]]:
         to = f"whatsapp:{phone}" if channel == "whatsapp" else phone

@@ -8,13 +8,22 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
+from bot.settings import Settings
+from bot.twilio_adapter.records import Channel
+from bot.twilio_adapter.signature import sign
+from webhooks.simulator import build_inbound_form
+
 ROOT = Path(__file__).resolve().parents[2]
 NETGUARD = ROOT / "tests" / "netguard"
+SMS_FROM = "+15005550006"
+WHATSAPP_FROM = "whatsapp:+14155238886"
 
 
 def free_port() -> int:
@@ -133,3 +142,37 @@ def start_rasa_server(logs: Path, *, model: Path, token: str, redis_url: str) ->
         raise
     server.started_s = round(time.monotonic() - started, 1)
     return server
+
+
+def twilio_settings(*, public_base_url: str, account_sid: str, auth_token: str) -> Settings:
+    """What signing an inbound form needs to know about the stack under test."""
+    return Settings(
+        app_env="test",
+        public_base_url=public_base_url,
+        twilio_account_sid=account_sid,
+        twilio_auth_token=auth_token,  # type: ignore[arg-type]
+        twilio_sms_from=SMS_FROM,
+        twilio_whatsapp_from=WHATSAPP_FROM,
+    )
+
+
+def signed_inbound(
+    settings: Settings,
+    phone: str,
+    body: str,
+    *,
+    channel: Channel = "sms",
+    sid: str | None = None,
+    **extra: str,
+) -> tuple[bytes, dict[str, str]]:
+    """An inbound message exactly as Twilio posts it (the simulator's form), signed: (body, headers)."""
+    form = build_inbound_form(
+        settings, channel=channel, e164=phone, body=body, message_sid=sid or "SM" + uuid.uuid4().hex
+    )
+    form.update(extra)
+    url = settings.public_base_url.rstrip("/") + "/twilio/messages"
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": sign(settings.twilio_auth_token.get_secret_value(), url, form),
+    }
+    return urlencode(form).encode(), headers
