@@ -1,10 +1,13 @@
 """What the gateway does itself, before or instead of the bot's words: keywords (opt-out, opt-in,
 help) and commands Rasa returns as a custom payload ``{"famibot_command": …}``: opt_out, request_human,
-ask_consent, record_consent (``"accepted": true | false``), delete_my_data and my_data."""
+ask_consent, record_consent (``"accepted": true | false``), delete_my_data, my_data and record_prequal
+(``"answers"`` and ``"evaluation"``, see bot/db/prequal.py)."""
 
 from __future__ import annotations
 
-from bot.db import conversations, handoffs, messages
+from typing import Any
+
+from bot.db import conversations, handoffs, messages, prequal
 from bot.db.models import Consent, Contact, Conversation, Message, utcnow
 from bot.handoff import handoff_reply
 from bot.keywords import KeywordKind
@@ -61,6 +64,10 @@ async def apply_commands(
     if "record_consent" in commands:
         accepted = commands["record_consent"].get("accepted") is True
         return await record_consent(runtime, conversation, contact, message, replies, accepted=accepted)
+    if "record_prequal" in commands:
+        return await record_prequal(
+            runtime, conversation, contact, message, replies, commands["record_prequal"]
+        )
     return None
 
 
@@ -104,9 +111,61 @@ async def record_consent(
         stored, menu = await add_replies(
             runtime, session, conversation, message, _words(replies), purpose="reply"
         )
-    if menu:
-        await remember_menu(runtime.redis, conversation.id, menu)
+    await remember_menu(runtime.redis, conversation.id, menu)
     log.info("consent recorded", conversation_id=conversation.id, accepted=accepted)
+    return stored
+
+
+async def record_prequal(
+    runtime: Runtime,
+    conversation: Conversation,
+    contact: Contact,
+    message: Message,
+    replies: list[BotReply],
+    payload: dict[str, Any],
+) -> list[Message]:
+    """Store the evaluation (audit trail) with the replies that tell the result, atomically; when the
+    person pre-qualified, also a hand-off request (the reply says a consultant will write).
+
+    A malformed payload stores nothing but the replies. A turn recovered from Rasa's tracker brings
+    the command again: the evaluation and its hand-off are stored once per inbound message.
+    """
+    now = utcnow()
+    try:
+        async with runtime.sessions() as session, session.begin():
+            evaluation, created = await prequal.record_evaluation(
+                session,
+                conversation_id=conversation.id,
+                contact_id=contact.id,
+                message_id=message.id,
+                payload=payload,
+                at=now,
+            )
+            handoff_id = None
+            if created and evaluation.outcome == "prequalified":
+                request = await handoffs.record_handoff_request(
+                    session,
+                    conversation_id=conversation.id,
+                    message_id=message.id,
+                    reason="prequalified",
+                    answers=dict(payload["answers"]),  # checked: a dict
+                    at=now,
+                )
+                handoff_id = request.id
+            stored, menu = await add_replies(
+                runtime, session, conversation, message, _words(replies), purpose="reply"
+            )
+    except prequal.MalformedPrequalPayload as exc:  # the reason names fields, never values
+        log.error("pre-qualification not stored", conversation_id=conversation.id, reason=str(exc))
+        return await store_replies(runtime, conversation, message, _words(replies))
+    await remember_menu(runtime.redis, conversation.id, menu)
+    log.info(
+        "pre-qualification recorded" if created else "pre-qualification already recorded",
+        conversation_id=conversation.id,
+        evaluation_id=evaluation.id,
+        outcome=evaluation.outcome,
+        handoff_id=handoff_id,
+    )
     return stored
 
 
@@ -131,9 +190,10 @@ async def answer_keyword(
         elif keyword == "opt_in":
             await conversations.mark_opted_in(session, contact_id=contact.id)
             contact.opted_out_at = None
-        stored, _ = await add_replies(
+        stored, menu = await add_replies(
             runtime, session, conversation, message, reply, purpose=_KEYWORD_PURPOSE[keyword]
         )
+    await remember_menu(runtime.redis, conversation.id, menu)
     return stored
 
 
@@ -162,8 +222,9 @@ async def request_human(
             answers=answers,
             at=now,
         )
-        stored, _ = await add_replies(runtime, session, conversation, message, told, purpose="reply")
+        stored, menu = await add_replies(runtime, session, conversation, message, told, purpose="reply")
     log.info("hand-off requested", conversation_id=conversation.id, handoff_id=request.id)
+    await remember_menu(runtime.redis, conversation.id, menu)
     return stored
 
 
@@ -180,8 +241,9 @@ async def delete_my_data(
         # Rasa never reads the old one again and it expires (record_exp in nlu/endpoints.yml).
         fresh = await conversations.new_rasa_sender_ids(session, contact_id=contact.id)
         conversation.rasa_sender_id = fresh[conversation.id]  # the rest of this job uses the new one
-        stored, _ = await add_replies(
+        stored, menu = await add_replies(
             runtime, session, conversation, message, [confirmation], purpose="reply"
         )
     log.info("personal data erased", conversation_id=conversation.id, messages=erased)
+    await remember_menu(runtime.redis, conversation.id, menu)
     return stored

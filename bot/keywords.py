@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.text import normalise
 
@@ -21,11 +21,21 @@ class KeywordRule(BaseModel):
 
     words: tuple[str, ...] = Field(min_length=1)
     reply: str = Field(min_length=1, max_length=300)
+    # Words that, while the bot is asking a form's questions, only stop the form (the bot's answer
+    # then says which word stops the messages). Each must be one of ``words``.
+    in_a_form_only_stop_it: tuple[str, ...] = ()
 
-    @field_validator("words")
+    @field_validator("words", "in_a_form_only_stop_it")
     @classmethod
     def _normalised(cls, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(normalise(word) for word in words)
+
+    @model_validator(mode="after")
+    def _form_words_are_words(self) -> KeywordRule:
+        unknown = set(self.in_a_form_only_stop_it) - set(self.words)
+        if unknown:
+            raise ValueError(f"in_a_form_only_stop_it must be among words: {sorted(unknown)}")
+        return self
 
 
 class KeywordRules(BaseModel):
@@ -44,6 +54,10 @@ class KeywordRules(BaseModel):
             if message in self.rule(kind).words:
                 return kind
         return None
+
+    def only_stops_a_form(self, text: str) -> bool:
+        """Whether this opt-out word ("CANCELAR") means "stop the questions" while a form runs."""
+        return normalise(text) in self.opt_out.in_a_form_only_stop_it
 
     def rule(self, kind: KeywordKind) -> KeywordRule:
         rule: KeywordRule = getattr(self, kind)

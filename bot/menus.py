@@ -82,6 +82,11 @@ def _key(conversation_id: int) -> str:
 
 
 async def remember_menu(redis: Redis, conversation_id: int, buttons: Sequence[Button]) -> None:
+    """Remember the menu of the turn just sent; a turn without one forgets the last (a "6" answering
+    "how many months?" must not pick option 6 of a menu sent two questions earlier)."""
+    if not buttons:
+        await redis.delete(_key(conversation_id))
+        return
     data = json.dumps([{"title": b.title, "payload": b.payload} for b in buttons])
     await redis.set(_key(conversation_id), data, ex=MENU_TTL_S)
 

@@ -2,24 +2,28 @@
 
 Erasing keeps only what the law and their own choices require: the phone number (to honour an
 opt-out), the consent records (the proof of authorisation) and message metadata without content.
+Pre-qualification results keep their outcome, product, rules version and which rules passed; the
+name, document number, answers and the values checked are erased.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Consent, Contact, Conversation, HandoffRequest, Message
+from bot.db.models import Consent, Contact, Conversation, HandoffRequest, Message, PrequalEvaluation
 
 ERASED = "[borrado]"
 BOGOTA = ZoneInfo("America/Bogota")
 
 
 async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_dir: Path) -> int:
-    """Erase message contents, media files, profile and hand-off answers; return messages erased."""
+    """Erase message contents, media files, profile, hand-off answers and the person's data in
+    pre-qualification results; return messages erased."""
     conversations = select(Conversation.id).where(Conversation.contact_id == contact_id)
     rows = await session.execute(
         select(Message.media).where(Message.conversation_id.in_(conversations), Message.direction == "in")
@@ -40,7 +44,32 @@ async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_d
     await session.execute(
         update(HandoffRequest).where(HandoffRequest.conversation_id.in_(conversations)).values(answers={})
     )
+    evaluations = await session.scalars(
+        select(PrequalEvaluation).where(PrequalEvaluation.contact_id == contact_id)
+    )
+    for evaluation in evaluations:
+        evaluation.full_name = None
+        evaluation.document_number = None
+        evaluation.answers = {}
+        evaluation.evaluation = erased_evaluation(evaluation.evaluation)
+    await session.flush()
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def erased_evaluation(evaluation: dict[str, Any]) -> dict[str, Any]:
+    """What an erased pre-qualification keeps: the outcome, and which rules passed, without the values
+    checked, the thresholds or the texts of the decision (they carry the person's data)."""
+    rules = evaluation.get("rules")
+    return {
+        "outcome": evaluation.get("outcome"),
+        "rules_version": evaluation.get("rules_version"),
+        "product": evaluation.get("product"),
+        "rules": [
+            {"rule_id": rule.get("rule_id"), "passed": rule.get("passed")}
+            for rule in (rules if isinstance(rules, list) else [])
+            if isinstance(rule, dict)
+        ],
+    }
 
 
 async def data_summary(session: AsyncSession, *, contact_id: int) -> str:
@@ -67,8 +96,19 @@ async def data_summary(session: AsyncSession, *, contact_id: int) -> str:
         answer = "aceptó" if consent.accepted else "no aceptó"
         day = consent.answered_at.astimezone(BOGOTA)
         consent_text = f"{answer} el uso de sus datos el {day:%d/%m/%Y}"
-    stored = f"{messages or 0} mensajes y {files} archivos"
+    results = await session.scalar(
+        select(func.count()).select_from(PrequalEvaluation).where(PrequalEvaluation.contact_id == contact_id)
+    )
+    counts = [_count(messages or 0, "mensaje", "mensajes"), _count(files, "archivo", "archivos")]
+    if results:  # said only when there are some: the summary is one SMS
+        counts.append(_count(results, "resultado de precalificación", "resultados de precalificación"))
+    stored = ", ".join(counts[:-1]) + " y " + counts[-1]
     return (
         f"Tenemos su número terminado en {contact.phone_e164[-4:]}, {stored}. "
         f"Usted {consent_text}. Para borrarlos escriba BORRAR MIS DATOS."
     )
+
+
+def _count(number: int, one: str, many: str) -> str:
+    """ "1 archivo", "0 archivos", "2 mensajes"."""
+    return f"{number} {one if number == 1 else many}"

@@ -81,6 +81,12 @@ class RasaClient:
             name: value for name, value in slots.items() if value is not None and name not in INTERNAL_SLOTS
         }
 
+    async def active_loop(self, *, sender_id: str) -> str | None:
+        """The form Rasa is running for this conversation, if any."""
+        loop = (await self._tracker(sender_id, include_events="NONE")).get("active_loop") or {}
+        name = loop.get("name") if isinstance(loop, dict) else None
+        return name if isinstance(name, str) and name else None
+
     async def _tracker(self, sender_id: str, *, include_events: str) -> dict[str, Any]:
         try:
             response = await self._client.get(

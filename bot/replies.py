@@ -19,8 +19,7 @@ async def store_replies(
     """Store the rendered replies (the outbox) and mark the message answered, atomically."""
     async with runtime.sessions() as session, session.begin():
         stored, menu = await add_replies(runtime, session, conversation, message, replies, purpose="reply")
-    if menu:
-        await remember_menu(runtime.redis, conversation.id, menu)
+    await remember_menu(runtime.redis, conversation.id, menu)
     return stored
 
 

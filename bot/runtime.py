@@ -16,6 +16,7 @@ from bot.consent import ConsentText, load_consent
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.handoff import OfficeHours, load_office_hours
 from bot.keywords import KeywordRules, load_keyword_rules
+from bot.prequal.data import PrequalData, load_prequal_data
 from bot.settings import Settings
 from bot.templates import WhatsAppTemplates, load_templates
 from bot.twilio_adapter.rest import TwilioRestClient
@@ -33,6 +34,7 @@ class Runtime:
     templates: WhatsAppTemplates
     office_hours: OfficeHours
     consent: ConsentText
+    prequal: PrequalData  # loan rules, municipalities, sectors (the action server loads its own copy)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -46,6 +48,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     templates = load_templates(settings.data_dir / "whatsapp_templates.yml")
     office_hours = load_office_hours(settings.data_dir / "office_hours.yml")
     consent = load_consent(settings.data_dir / "consent.yml")
+    prequal = load_prequal_data(settings.data_dir)
     engine = make_engine(settings)
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url),
@@ -72,4 +75,5 @@ async def build_runtime(settings: Settings) -> Runtime:
         templates,
         office_hours,
         consent,
+        prequal,
     )

@@ -31,6 +31,7 @@ from bot.runtime import Runtime
 log = get_logger(__name__)
 
 MEDIA_ONLY_PAYLOAD = "/enviar_documento"
+STOP_FORM_PAYLOAD = "/stop_form"
 
 
 class ConversationBusy(Exception):
@@ -95,6 +96,13 @@ async def take_turn(
     """Answer one claimed message; return the reply rows stored (status "sending")."""
     log_ = log.bind(conversation_id=conversation.id, message_id=message.id)
     keyword = None if message.button_payload else runtime.keywords.match(message.body)
+    instead = None
+    if (
+        keyword == "opt_out"
+        and not contact.opted_out
+        and await _only_stops_a_form(runtime, rasa, conversation, message)
+    ):
+        keyword, instead = None, STOP_FORM_PAYLOAD  # "CANCELAR" in the middle of the loan questions
     if keyword is not None:  # opt-out, opt-in and help come before everything else
         log_.info("keyword", keyword=keyword)
         return await answer_keyword(runtime, conversation, contact, message, keyword, reason="keyword")
@@ -122,13 +130,21 @@ async def take_turn(
         if replies is not None:
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
     if replies is None:
-        replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media)
+        replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media, instead)
     handled = await apply_commands(runtime, rasa, conversation, contact, message, replies)
     if handled is not None:
         return handled
     stored = await store_replies(runtime, conversation, message, replies)
     log_.info("turn answered", replies=len(replies))
     return stored
+
+
+async def _only_stops_a_form(
+    runtime: Runtime, rasa: RasaClient, conversation: Conversation, message: Message
+) -> bool:
+    if not runtime.keywords.only_stops_a_form(message.body) or conversation.owner != "bot":
+        return False
+    return await rasa.active_loop(sender_id=conversation.rasa_sender_id) is not None
 
 
 def _skip_reason(conversation: Conversation, contact: Contact) -> str | None:
@@ -146,8 +162,9 @@ async def _ask_rasa(
     contact: Contact,
     message: Message,
     media: list[dict[str, Any]],
+    instead: str | None = None,
 ) -> list[BotReply]:
-    text = await _text_for_rasa(runtime, conversation, message)
+    text = instead or await _text_for_rasa(runtime, conversation, message)
     metadata = {
         "channel": conversation.channel,
         "message_sid": message.twilio_sid,

@@ -53,7 +53,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def redis_db() -> Iterator[int]:
     """A Redis database index used by this test only (flushed before and after)."""
-    index = 14
+    index = int(os.environ.get("FAMIBOT_TEST_REDIS_DB", "14"))
     client = redis_sync.Redis.from_url(f"{REDIS_BASE}/{index}")
     client.flushdb()
     yield index

@@ -153,3 +153,29 @@ class Consent(Base):
     text_version: Mapped[str] = mapped_column(String(64))  # SHA-256 of the consent text shown
     purposes: Mapped[list[str]] = mapped_column(JSON, default=list)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PrequalEvaluation(Base):
+    """One loan pre-qualification result, as evaluated (audit trail). Identity in its own columns,
+    so that erasing it leaves the outcome and which rules passed, and nothing about the person."""
+
+    __tablename__ = "prequal_evaluations"
+    # One evaluation per inbound message: a turn recovered from Rasa's tracker cannot store it twice.
+    __table_args__ = (UniqueConstraint("message_id", name="uq_prequal_evaluations_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    # The inbound message that completed the form.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    outcome: Mapped[str] = mapped_column(String(20))  # prequalified | not_yet
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    rules_version: Mapped[str] = mapped_column(String(64))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    document_type: Mapped[str | None] = mapped_column(String(16))
+    document_number: Mapped[str | None] = mapped_column(String(20))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the rest: no name, no number
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # Evaluation.to_dict()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

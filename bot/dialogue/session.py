@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
+from bot.dialogue.prequal_form import TRANSIENT_SLOTS
+
 Channel = Literal["sms", "whatsapp"]
 
 CANAL_SLOT: Final = "canal"
@@ -41,12 +43,17 @@ def carry_over_enabled(domain: Mapping[str, Any]) -> bool:
 def session_start_slots(slots: Mapping[str, Any], metadata: object, *, carry_over: bool) -> dict[str, Any]:
     """Slot values a new session starts with, in a stable order.
 
-    Carried-over slots (those with a value) come first, when ``carry_over`` is on. ``canal`` is always
+    Carried-over slots (those with a value) come first, when ``carry_over`` is on, except those that
+    only mean something while a form runs (a new session starts with no form). ``canal`` is always
     set from this session's metadata and overrides a carried-over value; an unknown or missing channel
     sets it to None so an old value never leaks into the new session.
     """
     values: dict[str, Any] = {}
     if carry_over:
-        values = {name: value for name, value in slots.items() if value is not None and name != CANAL_SLOT}
+        values = {
+            name: value
+            for name, value in slots.items()
+            if value is not None and name != CANAL_SLOT and name not in TRANSIENT_SLOTS
+        }
     values[CANAL_SLOT] = channel_from_metadata(metadata)
     return values

@@ -35,7 +35,7 @@ async def test_consent_is_asked_once_and_the_answer_is_stored_as_proof(live: Sta
     response = await live.send(phone, "1")
     assert response.status_code == 200
     replies = await live.wait_outbound(phone, 2)
-    assert "pedir su crédito" in replies[1]["body"]
+    assert "10 preguntas" in replies[1]["body"] and "nombre completo" in replies[1]["body"]
     rows = await messages_of(live.database_url, phone)
     answer = [row for row in rows if row.direction == "in"][1]
     [proof] = await _consents(live.database_url, answer.conversation_id)

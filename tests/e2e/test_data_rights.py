@@ -44,7 +44,7 @@ async def test_summary_then_erasure_keeps_only_what_the_law_needs(live: Stack) -
 
     await live.send(phone, "mis datos", channel="whatsapp")
     replies = await live.wait_outbound(phone, 2, channel="whatsapp")
-    assert f"terminado en {phone[-4:]}" in replies[1]["body"] and "1 archivos" in replies[1]["body"]
+    assert f"terminado en {phone[-4:]}" in replies[1]["body"] and "1 archivo" in replies[1]["body"]
 
     await live.send(phone, "borren mis datos porfa", channel="whatsapp")
     replies = await live.wait_outbound(phone, 3, channel="whatsapp")

@@ -62,7 +62,7 @@ async def test_erase_keeps_the_number_and_the_consent_proof(runtime: Runtime, tm
         )
     async with runtime.sessions() as session:
         before = await data_summary(session, contact_id=contact_id)
-    assert "terminado en 4567" in before and "2 mensajes y 1 archivos" in before and "aceptó" in before
+    assert "terminado en 4567" in before and "2 mensajes y 1 archivo" in before and "aceptó" in before
 
     async with runtime.sessions() as session, session.begin():
         erased = await erase_personal_data(session, contact_id=contact_id, media_dir=tmp_path)

@@ -41,6 +41,7 @@ CONTRACT_INTENTS = {
     "inform",
     "enviar_documento",
     "show_menu",
+    "stop_form",
 }
 MENU_PAYLOADS = [
     "/request_loan",
@@ -50,7 +51,8 @@ MENU_PAYLOADS = [
     "/request_human",
 ]
 BUILTIN_INTENTS = {"nlu_fallback"}
-MIN_EXAMPLES = 20
+RASA_DEFAULT_ACTIONS = {"action_deactivate_loop", "action_listen", "action_restart"}
+MIN_EXAMPLES = 30  # the issue asks for at least 25 varied examples per intent
 PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w-]*)(?:\{.*\})?(?:@\d+(?:\.\d+)?)?$")
 
 
@@ -61,11 +63,11 @@ def load_all(folder: Path) -> list[dict[str, Any]]:
 
 
 def merged_domain() -> dict[str, Any]:
-    domain: dict[str, Any] = {"intents": [], "actions": [], "responses": {}, "slots": {}}
+    domain: dict[str, Any] = {"intents": [], "actions": [], "responses": {}, "slots": {}, "forms": {}}
     for part in load_all(NLU / "domain"):
         domain["intents"] += [i if isinstance(i, str) else next(iter(i)) for i in part.get("intents", [])]
         domain["actions"] += part.get("actions", [])
-        for key in ("responses", "slots"):
+        for key in ("responses", "slots", "forms"):
             overlap = domain[key].keys() & part.get(key, {}).keys()
             assert not overlap, f"{key} declared twice: {overlap}"
             domain[key].update(part.get(key, {}))
@@ -138,8 +140,9 @@ def test_every_action_in_dialogue_exists() -> None:
     actions_used = {s["action"] for s in dialogue_steps() if "action" in s}
     utters = {a for a in actions_used if a.startswith("utter_")}
     assert utters <= DOMAIN["responses"].keys(), f"missing responses: {utters - DOMAIN['responses'].keys()}"
-    custom = actions_used - utters
-    assert custom <= set(DOMAIN["actions"]), f"undeclared actions: {custom - set(DOMAIN['actions'])}"
+    custom = actions_used - utters - RASA_DEFAULT_ACTIONS
+    declared = set(DOMAIN["actions"]) | set(DOMAIN["forms"])
+    assert custom <= declared, f"undeclared actions: {custom - declared}"
 
 
 def test_every_intent_in_dialogue_is_declared_and_every_intent_has_a_rule() -> None:
@@ -201,3 +204,25 @@ def test_heldout_is_disjoint_from_training_and_covers_the_contract() -> None:
     assert set(heldout) == CONTRACT_INTENTS
     leaked = [text for lines in heldout.values() for text in lines if text.lower() in training]
     assert not leaked, f"held-out examples found in training data: {leaked}"
+
+
+def test_each_form_answer_is_read_only_when_its_question_was_asked() -> None:
+    """A from_text slot without a requested_slot condition would take every answer of the form."""
+    for form, spec in DOMAIN["forms"].items():
+        for slot in spec["required_slots"]:
+            mappings = DOMAIN["slots"][slot]["mappings"]
+            assert mappings, f"{slot} has no mapping"
+            for mapping in mappings:
+                conditions = mapping.get("conditions") or []
+                assert {"active_loop": form, "requested_slot": slot} in conditions, (
+                    f"{slot}: {mapping['type']} mapping must be conditioned on {form} asking for it"
+                )
+                assert "request_human" in (mapping.get("not_intent") or []), (
+                    f"{slot}: asking for a consultant must never be taken as an answer"
+                )
+
+
+def test_no_custom_mapping_runs_an_action_on_every_message() -> None:
+    """A custom mapping with `action:` makes Rasa run that action on each message (action_extract_slots)."""
+    with_action = [name for name, slot in DOMAIN["slots"].items() for m in slot["mappings"] if m.get("action")]
+    assert with_action == []

@@ -1,0 +1,37 @@
+"""The numbered menu a reply like "1" answers is the one of the last turn sent, never an older one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.menus import remember_menu, resolve_choice
+from bot.rasa_client import Button
+from tests.conftest import REDIS_BASE
+
+SECTORS = tuple(
+    Button(title=t, payload=t) for t in ("Comercio", "Servicios", "Agro", "Belleza", "Transporte", "Otro")
+)
+
+
+@pytest.fixture
+async def redis(redis_db: int) -> AsyncIterator[Redis]:
+    client = Redis.from_url(f"{REDIS_BASE}/{redis_db}")
+    yield client
+    await client.aclose()
+
+
+async def test_a_turn_without_a_menu_forgets_the_last_one(redis: Redis) -> None:
+    await remember_menu(redis, 7, SECTORS)
+    assert await resolve_choice(redis, 7, "6") == "Otro"
+    await remember_menu(redis, 7, ())  # "¿Hace cuánto tiempo tiene su negocio?"
+    assert await resolve_choice(redis, 7, "6") is None  # six months, not "Otro"
+
+
+async def test_menus_are_per_conversation(redis: Redis) -> None:
+    await remember_menu(redis, 1, SECTORS)
+    await remember_menu(redis, 2, ())
+    assert await resolve_choice(redis, 1, "la primera") == "Comercio"
+    assert await resolve_choice(redis, 2, "1") is None
