@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue.prequal_form import FAILURES, RETRY_REASON, SUGGESTED, check_answer
+from bot.dialogue.prequal_form import FAILURES, RETRY_REASON, SUGGESTED, check_answer, question_instead
 from bot.dialogue.prequal_result import MissingAnswers, prequal_outcome
 from bot.dialogue.prequal_texts import question_for, start_message
 from bot.logs import get_logger
@@ -38,59 +38,64 @@ class ValidatePrequalForm(FormValidationAction):  # type: ignore[misc]  # rasa_s
     def name(self) -> str:
         return "validate_prequal_form"
 
-    def _check(self, slot: str, tracker: Tracker) -> Slots:
+    def _check(self, slot: str, tracker: Tracker, dispatcher: CollectingDispatcher) -> Slots:
         if tracker.get_slot("requested_slot") != slot:
             # Rasa re-validates answers kept from before when the form starts again: they were checked
             # when given, and this message ("/request_loan") is not an answer to them.
             return {slot: tracker.get_slot(slot)}
         message = tracker.latest_message or {}
-        return check_answer(
+        values = check_answer(
             slot, str(message.get("text") or ""), message.get("entities") or [], tracker.slots, prequal_data()
         )
+        response = question_instead(values, message.get("intent"))
+        if response is not None:  # "¿y cómo pago?" in the middle: answered, then the question again
+            dispatcher.utter_message(response=response)
+            return {slot: None, RETRY_REASON: None}
+        return values
 
     async def validate_nombre(
         self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict
     ) -> Slots:
-        return self._check("nombre", t)
+        return self._check("nombre", t, d)
 
     async def validate_edad(self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict) -> Slots:
-        return self._check("edad", t)
+        return self._check("edad", t, d)
 
     async def validate_numero_documento(
         self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict
     ) -> Slots:
-        return self._check("numero_documento", t)
+        return self._check("numero_documento", t, d)
 
     async def validate_municipio(
         self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict
     ) -> Slots:
-        return self._check("municipio", t)
+        return self._check("municipio", t, d)
 
     async def validate_sector(
         self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict
     ) -> Slots:
-        return self._check("sector", t)
+        return self._check("sector", t, d)
 
     async def validate_meses_negocio(
         self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict
     ) -> Slots:
-        return self._check("meses_negocio", t)
+        return self._check("meses_negocio", t, d)
 
     async def validate_ventas_mensuales(
         self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict
     ) -> Slots:
-        return self._check("ventas_mensuales", t)
+        return self._check("ventas_mensuales", t, d)
 
     async def validate_destino_credito(
         self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict
     ) -> Slots:
-        return self._check("destino_credito", t)
+        return self._check("destino_credito", t, d)
 
     async def validate_monto(self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict) -> Slots:
-        return self._check("monto", t)
+        return self._check("monto", t, d)
 
     async def validate_mora(self, value: Any, d: CollectingDispatcher, t: Tracker, dom: DomainDict) -> Slots:
-        return self._check("mora", t)
+        return self._check("mora", t, d)
 
 
 class _AskQuestion(Action, ABC):  # type: ignore[misc]

@@ -34,6 +34,19 @@ TRANSIENT_SLOTS: Final = frozenset({"requested_slot", SUGGESTED, RETRY_REASON, F
 # Reasons that are a follow-up question rather than a failed try.
 NOT_A_FAILURE: Final = frozenset({"municipality_confirm", "document_number_missing"})
 
+# A message that does not answer the question but clearly asks something else gets that answer, then the
+# question again (no failed try counted). An answer that parses is always taken as an answer, whatever
+# NLU thought ("abono y semillas" reads as a payment report; it is a loan purpose).
+QUESTION_RESPONSES: Final = {
+    "ask_payment_info": "utter_payment_info_coming_soon",
+    "report_payment": "utter_report_payment_coming_soon",
+    "cannot_pay": "utter_cannot_pay_coming_soon",
+    "document_status": "utter_document_status_coming_soon",
+    "request_lesson": "utter_lesson_coming_soon",
+    "enviar_documento": "utter_document_received",
+}
+QUESTION_CONFIDENCE: Final = 0.8
+
 MIN_AMOUNT: Final = 50_000  # below this people usually meant thousands ("500" for 500 mil)
 MAX_AMOUNT: Final = 2_000_000_000
 MIN_SALES: Final = 10_000
@@ -71,6 +84,15 @@ def check_answer(
     if outcome.reason not in NOT_A_FAILURE:
         failures[slot] = int(failures.get(slot, 0)) + 1
     return {slot: None, **outcome.extra, RETRY_REASON: outcome.reason, FAILURES: failures}
+
+
+def question_instead(values: Mapping[str, Any], intent: Mapping[str, Any] | None) -> str | None:
+    """The response for another question, when ``values`` (from check_answer) did not take the answer."""
+    if not values.get(RETRY_REASON) or not intent:
+        return None
+    if float(intent.get("confidence") or 0) < QUESTION_CONFIDENCE:
+        return None
+    return QUESTION_RESPONSES.get(str(intent.get("name")))
 
 
 def _entity_values(entities: Entities) -> dict[str, str]:

@@ -29,10 +29,14 @@ ANSWERS: dict[str, Any] = {
 
 
 def answered(
-    slot: str, text: str, slots: dict[str, Any] | None = None, entities: list[Any] | None = None
+    slot: str,
+    text: str,
+    slots: dict[str, Any] | None = None,
+    entities: list[Any] | None = None,
+    intent: str = "inform",
 ) -> Tracker:
     """The tracker as the form validation sees it: the user's text was mapped to ``slot``."""
-    message = {"text": text, "intent": {"name": "inform"}, "entities": entities or []}
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.97}, "entities": entities or []}
     events = [
         {"event": "user", "text": text, "parse_data": message},
         {"event": "slot", "name": slot, "value": text},
@@ -45,8 +49,8 @@ def state(slots: dict[str, Any]) -> Tracker:
     return Tracker("c1", slots, {}, [], False, None, {"name": "prequal_form"}, "prequal_form")
 
 
-async def validate(tracker: Tracker) -> dict[str, Any]:
-    events = await ValidatePrequalForm().run(CollectingDispatcher(), tracker, DOMAIN)
+async def validate(tracker: Tracker, dispatcher: CollectingDispatcher | None = None) -> dict[str, Any]:
+    events = await ValidatePrequalForm().run(dispatcher or CollectingDispatcher(), tracker, DOMAIN)
     return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
 
 
@@ -146,3 +150,18 @@ async def test_answers_kept_from_before_are_not_read_again_when_the_form_restart
         "c1", {**kept, "requested_slot": None}, message, events, False, None, {}, "action_prequal_start"
     )
     assert await validate(tracker) == kept
+
+
+async def test_another_question_in_the_middle_is_answered_and_the_question_asked_again() -> None:
+    dispatcher = CollectingDispatcher()
+    slots = await validate(answered("edad", "y como pago la cuota?", intent="ask_payment_info"), dispatcher)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_payment_info_coming_soon"]
+    assert slots["edad"] is None and slots["prequal_reintento"] is None and "prequal_fallos" not in slots
+    assert (await ask(AskEdad(), slots))["response"] == "utter_ask_edad"
+
+
+async def test_an_answer_that_parses_is_an_answer_whatever_nlu_thought() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = answered("destino_credito", "abono y semillas", intent="report_payment")
+    slots = await validate(tracker, dispatcher)
+    assert slots["destino_credito"] == "abono y semillas" and dispatcher.messages == []
