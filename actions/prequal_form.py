@@ -15,7 +15,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue.prequal_form import FAILURES, RETRY_REASON, SUGGESTED, check_answer, question_instead
+from bot.dialogue.prequal_form import (
+    FAILURES,
+    RETRY_REASON,
+    SUGGESTED,
+    answer_on_resume,
+    check_answer,
+    question_instead,
+)
 from bot.dialogue.prequal_result import MissingAnswers, prequal_outcome
 from bot.dialogue.prequal_texts import question_for, start_message
 from bot.logs import get_logger
@@ -168,8 +175,15 @@ class ActionPrequalStart(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=start_message(tracker.slots))
-        return [SlotSet(RETRY_REASON, None), SlotSet(SUGGESTED, None), SlotSet(FAILURES, None)]
+        message = tracker.latest_message or {}
+        answer: Slots = {}
+        if (message.get("intent") or {}).get("name") == "inform":  # resumed by an answer sent later
+            answer = answer_on_resume(
+                str(message.get("text") or ""), message.get("entities") or [], tracker.slots, prequal_data()
+            )
+        dispatcher.utter_message(text=start_message({**tracker.slots, **answer}))
+        resets = {RETRY_REASON: None, SUGGESTED: None, FAILURES: None}
+        return [SlotSet(name, value) for name, value in {**resets, **answer}.items()]
 
 
 class ActionPrequalResult(Action):  # type: ignore[misc]

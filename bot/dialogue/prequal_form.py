@@ -86,6 +86,21 @@ def check_answer(
     return {slot: None, **outcome.extra, RETRY_REASON: outcome.reason, FAILURES: failures}
 
 
+def answer_on_resume(
+    text: str, entities: Entities, slots: Mapping[str, Any], data: PrequalData
+) -> dict[str, Any]:
+    """Slot values when a form left earlier is resumed by an answer ("1036123456" days later).
+
+    The message answers the first open question when it parses as its answer; otherwise nothing is
+    taken and the form simply asks that question again.
+    """
+    open_slot = next((slot for slot in FORM_SLOTS if slots.get(slot) is None), None)
+    if open_slot is None:
+        return {}
+    values = check_answer(open_slot, text, entities, slots, data)
+    return values if values.get(RETRY_REASON) is None else {}
+
+
 def question_instead(values: Mapping[str, Any], intent: Mapping[str, Any] | None) -> str | None:
     """The response for another question, when ``values`` (from check_answer) did not take the answer."""
     if not values.get(RETRY_REASON) or not intent:

@@ -165,3 +165,26 @@ async def test_an_answer_that_parses_is_an_answer_whatever_nlu_thought() -> None
     tracker = answered("destino_credito", "abono y semillas", intent="report_payment")
     slots = await validate(tracker, dispatcher)
     assert slots["destino_credito"] == "abono y semillas" and dispatcher.messages == []
+
+
+async def test_an_answer_sent_days_later_resumes_the_form_and_is_kept() -> None:
+    message = {"text": "1036123456", "intent": {"name": "inform", "confidence": 0.99}, "entities": []}
+    slots = {"nombre": "Ana Lucia Mejia", "edad": 31}
+    tracker = Tracker("c1", slots, message, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = await ActionPrequalStart().run(dispatcher, tracker, DOMAIN)
+    assert "ya tengo 3 de 10" in dispatcher.messages[0]["text"]
+    assert SlotSet("numero_documento", "1036123456") in events and SlotSet("tipo_documento", "cc") in events
+
+
+async def test_a_message_that_is_not_the_next_answer_resumes_without_taking_it() -> None:
+    message = {"text": "Medellin", "intent": {"name": "inform", "confidence": 0.99}, "entities": []}
+    tracker = Tracker("c1", {"nombre": "Ana", "edad": 31}, message, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = await ActionPrequalStart().run(dispatcher, tracker, DOMAIN)
+    assert "ya tengo 2 de 10" in dispatcher.messages[0]["text"]
+    assert {event["name"] for event in events} == {
+        "prequal_reintento",
+        "municipio_sugerido",
+        "prequal_fallos",
+    }
