@@ -13,6 +13,8 @@ from bot.dialogue.prequal_texts import ADVISOR_OFFER, REASKS, pesos, question_fo
 from bot.dialogue.session import session_start_slots
 from bot.gsm7 import fold_to_gsm7, sms_size
 from bot.prequal.data import PrequalData, load_prequal_data
+from bot.rasa_client import BotReply, Button
+from bot.rendering import render_turn
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -175,3 +177,22 @@ def test_a_new_session_keeps_the_answers_but_not_the_form_state() -> None:
 
 def test_pesos() -> None:
     assert pesos(2_500_000) == "$2.500.000" and pesos(300_000) == "$300.000"
+
+
+@pytest.mark.parametrize(
+    ("slot", "slots"),
+    [
+        ("sector", {"prequal_reintento": "unknown_sector", "prequal_fallos": {"sector": 2}}),
+        ("mora", {"prequal_reintento": "not_yes_no", "prequal_fallos": {"mora": 2}}),
+        ("municipio", {"municipio_sugerido": "05664"}),
+    ],
+)
+def test_re_asks_with_a_menu_fit_one_sms_turn(slot: str, slots: dict[str, Any], data: PrequalData) -> None:
+    utterance = question_for(slot, slots, data)
+    buttons = tuple(Button(b["title"], b["payload"]) for b in utterance.buttons)
+    turn = render_turn(
+        [BotReply(text=utterance.text or "", buttons=buttons)], "sms", sms_segment_budget=BUDGET
+    )
+    assert len(turn.parts) == 1 and turn.parts[0].encoding == "GSM-7"
+    assert (turn.parts[0].segments or 0) <= BUDGET
+    assert [b.payload for b in turn.menu] == [b.payload for b in buttons]  # "3" maps back to the option
