@@ -45,7 +45,7 @@ QUESTION_RESPONSES: Final = {
     "request_lesson": "utter_lesson_coming_soon",
     "enviar_documento": "utter_document_received",
 }
-QUESTION_CONFIDENCE: Final = 0.8
+QUESTION_CONFIDENCE: Final = 0.6  # the answer already failed to parse; a wrong guess only costs a re-ask
 
 MIN_AMOUNT: Final = 50_000  # below this people usually meant thousands ("500" for 500 mil)
 MAX_AMOUNT: Final = 2_000_000_000

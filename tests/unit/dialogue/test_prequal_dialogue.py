@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue.prequal_form import FORM_SLOTS, check_answer, has_arrears
+from bot.dialogue.prequal_form import FORM_SLOTS, check_answer, has_arrears, question_instead
 from bot.dialogue.prequal_result import MissingAnswers, prequal_outcome
 from bot.dialogue.prequal_texts import ADVISOR_OFFER, REASKS, pesos, question_for, start_message
 from bot.dialogue.session import session_start_slots
@@ -196,3 +196,28 @@ def test_re_asks_with_a_menu_fit_one_sms_turn(slot: str, slots: dict[str, Any], 
     assert len(turn.parts) == 1 and turn.parts[0].encoding == "GSM-7"
     assert (turn.parts[0].segments or 0) <= BUDGET
     assert [b.payload for b in turn.menu] == [b.payload for b in buttons]  # "3" maps back to the option
+
+
+@pytest.mark.parametrize(
+    ("values", "intent", "expected"),
+    [
+        (
+            {"prequal_reintento": "not_a_number"},
+            {"name": "ask_payment_info", "confidence": 0.77},
+            "utter_payment_info_coming_soon",
+        ),
+        (
+            {"prequal_reintento": "not_a_number"},
+            {"name": "ask_payment_info", "confidence": 0.5},
+            None,
+        ),  # unsure: re-ask
+        ({"prequal_reintento": "not_a_number"}, {"name": "inform", "confidence": 0.99}, None),
+        (
+            {"prequal_reintento": None},
+            {"name": "report_payment", "confidence": 0.99},
+            None,
+        ),  # it parsed: an answer
+    ],
+)
+def test_question_instead(values: dict[str, Any], intent: dict[str, Any], expected: str | None) -> None:
+    assert question_instead(values, intent) == expected
