@@ -37,3 +37,20 @@ def test_every_reply_fits_one_gsm7_sms(kind: str) -> None:
 
 def test_opt_out_confirmation_is_the_agreed_text() -> None:
     assert RULES.rule("opt_out").reply == "Listo, no le enviaremos más mensajes. Para volver escriba ALTA."
+
+
+@pytest.mark.parametrize(
+    ("text", "only_stops"), [("CANCELAR", True), ("cancelar.", True), ("PARAR", False), ("baja", False)]
+)
+def test_cancelar_only_stops_a_running_form(text: str, only_stops: bool) -> None:
+    assert RULES.match(text) == "opt_out"  # outside a form every one of them opts out
+    assert RULES.only_stops_a_form(text) is only_stops
+
+
+def test_a_form_word_must_be_an_opt_out_word() -> None:
+    from pydantic import ValidationError
+
+    from bot.keywords import KeywordRule
+
+    with pytest.raises(ValidationError, match="must be among words"):
+        KeywordRule(words=("PARAR",), reply="Listo.", in_a_form_only_stop_it=("CANCELAR",))
