@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bot.dialogue.consent import COMMAND_KEY
-from bot.dialogue.prequal_form import DOCUMENT_TYPE, FORM_SLOTS, PENDING, SUGGESTED, TRANSIENT_SLOTS
+from bot.dialogue.prequal_form import DOCUMENT_TYPE, FORM_SLOTS, PENDING, TRANSIENT_SLOTS
 from bot.dialogue.prequal_texts import result_message
 from bot.prequal.data import PrequalData
 from bot.prequal.rules import Applicant, evaluate
@@ -48,8 +48,7 @@ def prequal_outcome(slots: Mapping[str, Any], data: PrequalData) -> PrequalOutco
     evaluation = evaluate(applicant_from_slots(slots), data.rules)
     answers = {slot: slots.get(slot) for slot in (*FORM_SLOTS, DOCUMENT_TYPE)}
     command = {COMMAND_KEY: RECORD_COMMAND, "answers": answers, "evaluation": evaluation.to_dict()}
-    reset: dict[str, Any] = dict.fromkeys(
-        (*FORM_SLOTS, DOCUMENT_TYPE, SUGGESTED, *TRANSIENT_SLOTS - {"requested_slot"})
-    )
+    # requested_slot is Rasa's own: the form clears it when it ends.
+    reset: dict[str, Any] = dict.fromkeys((*FORM_SLOTS, DOCUMENT_TYPE, *TRANSIENT_SLOTS - {"requested_slot"}))
     reset[PENDING] = False
     return PrequalOutcome(result_message(evaluation, slots.get("nombre")), command, reset)
