@@ -84,11 +84,13 @@ def colombian_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("CO", years=year)
 
 
-def handoff_reply(hours: OfficeHours, now: datetime) -> str:
+def handoff_reply(hours: OfficeHours, now: datetime, replies: HandoffReplies | None = None) -> str:
+    """What the person is told when a consultant is asked to write (``replies``: other wording)."""
+    replies = replies or hours.replies
     opening = hours.next_opening(now)
     if opening is None:
-        return hours.replies.open
-    return hours.replies.closed.format(when=describe_when(opening, now.astimezone(hours.zone)))
+        return replies.open
+    return replies.closed.format(when=describe_when(opening, now.astimezone(hours.zone)))
 
 
 def describe_when(opening: datetime, now: datetime) -> str:
@@ -103,6 +105,18 @@ def describe_when(opening: datetime, now: datetime) -> str:
     hour = opening.hour % 12 or 12
     suffix = "a. m." if opening.hour < 12 else "p. m."
     return f"{day} desde las {hour}:{opening.minute:02d} {suffix}"
+
+
+class FailureReplies(BaseModel):
+    """data/failures.yml: the apology after a message the bot could not answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    apology: HandoffReplies
+
+
+def load_failure_replies(path: Path) -> FailureReplies:
+    return FailureReplies.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 def load_office_hours(path: Path) -> OfficeHours:

@@ -16,3 +16,9 @@ TURN_LATENCY = Histogram(
     buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60),
 )
 RASA_CALLS = Counter("famibot_rasa_calls_total", "Calls to Rasa by outcome", ["outcome"])
+TURN_FAILURES = Counter(
+    "famibot_turn_failures_total",
+    "Turns that failed, by reason (rasa_error, no_reply, action_server_down, deadline) and what "
+    "happened next (retry; waiting_for_rasa: Rasa down, the try does not count; dead_letter)",
+    ["reason", "outcome"],
+)

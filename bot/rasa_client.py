@@ -1,7 +1,11 @@
 """Rasa over HTTP: the REST channel for turns, the tracker to reconcile a turn that may have run.
 
-Rasa answers its REST channel with 200 and ``[]`` even after an internal error, so an empty answer
-is checked against the tracker: if our message is not there, Rasa did not process it.
+Rasa answers its REST channel with 200 and ``[]`` (or a partial list) even after an internal error or
+a failed custom action: it logs the error, keeps our message in the tracker and goes on. So an empty
+answer, or any answer while the action server is unhealthy, is checked against the tracker
+(:func:`turn_in_tracker`): our message not there → Rasa dropped it; there but without a bot reply, or
+with a custom action run while the action server was down → the turn failed, and it is rewound
+(``UserUtteranceReverted``) so that a retry starts from the same dialogue state.
 """
 
 from __future__ import annotations
@@ -12,6 +16,23 @@ from typing import Any
 import httpx
 
 INTERNAL_SLOTS = frozenset({"session_started_metadata", "requested_slot", "canal"})
+# Rasa's own actions: every other action a turn runs (custom actions, forms) needs the action server.
+RASA_DEFAULT_ACTIONS = frozenset(
+    {
+        "action_listen",
+        "action_restart",
+        "action_default_fallback",
+        "action_deactivate_loop",
+        "action_revert_fallback_events",
+        "action_default_ask_affirmation",
+        "action_default_ask_rephrase",
+        "action_two_stage_fallback",
+        "action_unlikely_intent",
+        "action_back",
+        "action_extract_slots",
+    }
+)
+PROBE_TIMEOUT_S = 1.0
 
 
 class RasaUnavailable(Exception):
@@ -47,12 +68,38 @@ def parse_reply(item: dict[str, Any]) -> BotReply:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TrackedTurn:
+    """What Rasa's tracker holds after one of our messages: the bot's replies and the actions run."""
+
+    replies: list[BotReply]
+    actions: tuple[str, ...]
+
+    @property
+    def custom_actions(self) -> tuple[str, ...]:
+        """Actions that needed the action server (custom actions, forms, validations)."""
+        return tuple(
+            name
+            for name in self.actions
+            if name not in RASA_DEFAULT_ACTIONS and not name.startswith("utter_")
+        )
+
+
 class RasaClient:
-    def __init__(self, *, base_url: str, token: str, client: httpx.AsyncClient, timeout_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        client: httpx.AsyncClient,
+        timeout_s: float,
+        actions_url: str | None = None,
+    ) -> None:
         self._base = base_url.rstrip("/")
         self._token = token
         self._client = client
         self._timeout = httpx.Timeout(timeout_s, connect=3.0)
+        self._actions = actions_url.rstrip("/") if actions_url else None
 
     async def send(self, *, sender_id: str, message: str, metadata: dict[str, Any]) -> list[BotReply]:
         payload = {"sender": sender_id, "message": message, "metadata": metadata}
@@ -70,9 +117,43 @@ class RasaClient:
         return [parse_reply(item) for item in items if isinstance(item, dict)]
 
     async def replies_in_tracker(self, *, sender_id: str, message_sid: str) -> list[BotReply] | None:
-        """The bot's replies to our message if Rasa recorded it, else ``None``."""
+        """The bot's replies to our message if Rasa recorded it (and it was not rewound), else ``None``."""
+        turn = await self.turn_in_tracker(sender_id=sender_id, message_sid=message_sid)
+        return None if turn is None else turn.replies
+
+    async def turn_in_tracker(self, *, sender_id: str, message_sid: str) -> TrackedTurn | None:
+        """Our message's turn as Rasa recorded it; ``None`` if Rasa has no (un-rewound) record of it."""
         tracker = await self._tracker(sender_id, include_events="ALL")
-        return replies_after_message(tracker.get("events") or [], message_sid)
+        return turn_after_message(tracker.get("events") or [], message_sid)
+
+    async def rewind(self, *, sender_id: str) -> None:
+        """Undo the last user message and everything after it (a failed turn), so a retry starts clean."""
+        try:
+            response = await self._client.post(
+                f"{self._base}/conversations/{sender_id}/tracker/events",
+                params={"token": self._token},
+                json={"event": "rewind"},
+                timeout=self._timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"rewind: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"rewind answered {response.status_code}")
+
+    async def is_up(self) -> bool:
+        """Does the Rasa server answer at all? (Tells "Rasa is down" from "this message fails".)"""
+        return await self._answers_200(f"{self._base}/")
+
+    async def actions_healthy(self) -> bool:
+        """Does the action server answer its health check? (No action server configured: assume yes.)"""
+        return self._actions is None or await self._answers_200(f"{self._actions}/health")
+
+    async def _answers_200(self, url: str) -> bool:
+        try:
+            response = await self._client.get(url, timeout=PROBE_TIMEOUT_S)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
     async def answers(self, *, sender_id: str) -> dict[str, Any]:
         """The conversation's filled slots (the answers so far), without Rasa's own bookkeeping."""
@@ -103,6 +184,15 @@ class RasaClient:
 
 
 def replies_after_message(events: list[dict[str, Any]], message_sid: str) -> list[BotReply] | None:
+    turn = turn_after_message(events, message_sid)
+    return None if turn is None else turn.replies
+
+
+def turn_after_message(events: list[dict[str, Any]], message_sid: str) -> TrackedTurn | None:
+    """The bot's replies and the actions run after our user message, up to the next user message.
+
+    ``None`` when the message is not in the events, or when the turn was rewound after it.
+    """
     start = None
     for index, event in enumerate(events):
         if event.get("event") == "user" and (event.get("metadata") or {}).get("message_sid") == message_sid:
@@ -110,10 +200,16 @@ def replies_after_message(events: list[dict[str, Any]], message_sid: str) -> lis
     if start is None:
         return None
     replies = []
+    actions = []
     for event in events[start + 1 :]:
-        if event.get("event") == "user":
+        kind = event.get("event")
+        if kind == "user":
             break
-        if event.get("event") == "bot":
+        if kind == "rewind":
+            return None
+        if kind == "bot":
             data = event.get("data") or {}
             replies.append(parse_reply({"text": event.get("text"), **data}))
-    return replies
+        elif kind == "action" and isinstance(event.get("name"), str):
+            actions.append(str(event["name"]))
+    return TrackedTurn(replies=replies, actions=tuple(actions))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.consent import ConsentText, load_consent
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
-from bot.handoff import OfficeHours, load_office_hours
+from bot.handoff import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.prequal.data import PrequalData, load_prequal_data
 from bot.settings import Settings
@@ -35,6 +35,7 @@ class Runtime:
     office_hours: OfficeHours
     consent: ConsentText
     prequal: PrequalData  # loan rules, municipalities, sectors (the action server loads its own copy)
+    failures: FailureReplies  # the apology for a message the bot could not answer
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -49,6 +50,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     office_hours = load_office_hours(settings.data_dir / "office_hours.yml")
     consent = load_consent(settings.data_dir / "consent.yml")
     prequal = load_prequal_data(settings.data_dir)
+    failures = load_failure_replies(settings.data_dir / "failures.yml")
     engine = make_engine(settings)
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url),
@@ -76,4 +78,5 @@ async def build_runtime(settings: Settings) -> Runtime:
         office_hours,
         consent,
         prequal,
+        failures,
     )

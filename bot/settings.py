@@ -37,8 +37,14 @@ class Settings(BaseSettings):
     media_dir: Path = Path("var/media")
     data_dir: Path = Path("data")  # content and rules (keywords, templates, …), validated at start
     queue_name: str = "famibot:queue"
-    # A turn job that outlives this is considered crashed; arq retries it 10 s later.
-    turn_job_timeout_s: int = Field(default=30, ge=2)
+    # arq's limit for one conversation job. A turn stops itself earlier (``turn_deadline_s``) and is
+    # retried: arq 0.28 treats a job that reaches its timeout as failed, not as something to retry.
+    turn_job_timeout_s: int = Field(default=30, ge=5)
+    # Tries of one message while Rasa answers (tries while Rasa is down do not count); after the last
+    # one the message is set aside ("dead_letter"), the person gets one apology and a consultant is asked.
+    max_turn_attempts: int = Field(default=4, ge=1)
+    # Wait before retrying a failed turn: base, 4x base, 16x base … (capped at 60 s).
+    turn_retry_base_s: float = Field(default=1.0, gt=0)
     rasa_timeout_s: float = Field(default=15.0, gt=0)
     twilio_timeout_s: float = Field(default=10.0, gt=0)
     max_inbound_body_bytes: int = 64 * 1024
@@ -70,6 +76,12 @@ class Settings(BaseSettings):
     def dev_tools_enabled(self) -> bool:
         """Simulator and fake Twilio API exist only outside production."""
         return self.app_env != "prod"
+
+    @property
+    def turn_deadline_s(self) -> float:
+        """A conversation job stops taking turns at this point, leaving time to record a failure."""
+        timeout = float(self.turn_job_timeout_s)
+        return timeout - max(3.0, 0.25 * timeout)
 
     @cached_property
     def async_database_url(self) -> str:

@@ -5,11 +5,18 @@ Redis lock, it first finishes any unsent replies, then takes each pending inboun
 Rasa → render → store the replies (outbox) and mark the message answered in one transaction → send.
 If the worker dies mid-turn the message stays "processing"; the retry asks Rasa's tracker whether
 the turn already ran, so Rasa never sees a message twice and no reply is sent twice.
+
+One job drains a conversation; a job that finds it busy simply ends, because the holder looks for
+new messages after releasing the lock. A job stops taking turns at ``turn_deadline_s`` (before arq's
+job timeout, which arq 0.28 would count as a failure, not a retry) and is retried. A failed turn
+(Rasa error, no reply, the action server down, the deadline) is settled by :mod:`bot.turn_failures`:
+retried with backoff, or — after ``max_turn_attempts`` — set aside with one apology to the person.
 """
 
 from __future__ import annotations
 
-import time
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio.lock import Lock
@@ -27,6 +34,7 @@ from bot.queue import conversation_lock_key, enqueue_drain
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.replies import store_replies
 from bot.runtime import Runtime
+from bot.turn_failures import TurnFailed, TurnPostponed, settle_failure
 
 log = get_logger(__name__)
 
@@ -34,54 +42,105 @@ MEDIA_ONLY_PAYLOAD = "/enviar_documento"
 STOP_FORM_PAYLOAD = "/stop_form"
 
 
-class ConversationBusy(Exception):
-    """Another job holds this conversation; this one retries shortly."""
-
-
 async def run_conversation(runtime: Runtime, rasa: RasaClient, conversation_id: int) -> int:
-    """Drain the conversation; return the number of turns taken."""
-    timeout = runtime.settings.turn_job_timeout_s
-    lock = Lock(runtime.redis, conversation_lock_key(conversation_id), timeout=timeout, blocking=False)
-    if not await lock.acquire():
-        raise ConversationBusy(conversation_id)
-    started = time.monotonic()
+    """Drain the conversation; return the number of turns taken (0 when another job holds it)."""
+    now = asyncio.get_running_loop().time()
+    deadline = now + runtime.settings.turn_deadline_s
+    halfway = now + runtime.settings.turn_job_timeout_s / 2
     turns = 0
-    try:
-        async with runtime.sessions() as session:
-            conversation = await session.get(Conversation, conversation_id)
-            leftovers = await messages.unsent_outbound(session, conversation_id=conversation_id)
-        if conversation is None:
-            return 0
-        while True:
-            async with runtime.sessions() as session, session.begin():
-                contact = await session.get(Contact, conversation.contact_id)
-                claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
-            if contact is None:
-                return turns
-            if leftovers:  # replies a crashed or postponed job did not finish sending come first
-                await send_rows(runtime, leftovers, contact, conversation.channel, fresh=False)
-                leftovers = []
-            if claimed is None:
-                return turns
-            message, claimed_before = claimed
-            replies = await take_turn(
-                runtime, rasa, conversation, contact, message, claimed_before=claimed_before
-            )
-            await send_rows(runtime, replies, contact, conversation.channel, fresh=True)
-            TURN_LATENCY.observe((utcnow() - message.created_at).total_seconds())
-            turns += 1
-            if time.monotonic() - started > timeout / 2:
-                # Leave time before the job's timeout: hand the rest to a fresh job.
-                await enqueue_drain(
-                    runtime.redis, conversation_id=conversation_id, reason=f"after-{message.id}"
-                )
-                return turns
-            await lock.reacquire()
-    finally:
+    while True:
+        lock = Lock(
+            runtime.redis,
+            conversation_lock_key(conversation_id),
+            timeout=runtime.settings.turn_job_timeout_s,
+            blocking=False,
+        )
+        if not await lock.acquire():
+            # The holder looks for new messages after it releases the lock: ours will be taken.
+            log.debug("conversation busy: its job takes this message", conversation_id=conversation_id)
+            return turns
         try:
-            await lock.release()
-        except LockError:
-            log.warning("conversation lock expired before release", conversation_id=conversation_id)
+            taken, handed_over = await _drain(runtime, rasa, conversation_id, lock, deadline, halfway)
+            turns += taken
+        finally:
+            try:
+                await lock.release()
+            except LockError:
+                log.warning("conversation lock expired before release", conversation_id=conversation_id)
+        if handed_over:
+            return turns
+        async with runtime.sessions() as session:  # a message stored while we held the lock?
+            if not await messages.has_pending_inbound(session, conversation_id=conversation_id):
+                return turns
+        if asyncio.get_running_loop().time() > halfway:
+            await enqueue_drain(runtime.redis, conversation_id=conversation_id, reason="late-arrivals")
+            return turns
+
+
+async def _drain(
+    runtime: Runtime, rasa: RasaClient, conversation_id: int, lock: Lock, deadline: float, halfway: float
+) -> tuple[int, bool]:
+    """Take the waiting turns under the lock: (turns taken, whether the rest went to a new job)."""
+    loop = asyncio.get_running_loop()
+    turns = 0
+    async with runtime.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        leftovers = await messages.unsent_outbound(session, conversation_id=conversation_id)
+    if conversation is None:
+        return 0, False
+    while True:
+        async with runtime.sessions() as session, session.begin():
+            contact = await session.get(Contact, conversation.contact_id)
+            claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
+        if contact is None:
+            return turns, False
+        if leftovers:  # replies a crashed or postponed job did not finish sending come first
+            await _send_before(deadline, runtime, leftovers, contact, conversation.channel, fresh=False)
+            leftovers = []
+        if claimed is None:
+            return turns, False
+        message, claimed_before = claimed
+        try:
+            async with asyncio.timeout_at(deadline):
+                replies = await take_turn(
+                    runtime, rasa, conversation, contact, message, claimed_before=claimed_before
+                )
+        except (TurnFailed, RasaUnavailable, TimeoutError) as exc:
+            replies = (await settle_failure(runtime, rasa, conversation, message, _reason(exc))).rows
+        await _send_before(deadline, runtime, replies, contact, conversation.channel, fresh=True)
+        TURN_LATENCY.observe((utcnow() - message.created_at).total_seconds())
+        turns += 1
+        if loop.time() > halfway:
+            # Leave time before the job's timeout: hand the rest to a fresh job.
+            await enqueue_drain(runtime.redis, conversation_id=conversation_id, reason=f"after-{message.id}")
+            return turns, True
+        await lock.reacquire()
+
+
+async def _send_before(
+    deadline: float,
+    runtime: Runtime,
+    rows: Sequence[Message],
+    contact: Contact,
+    channel: str,
+    *,
+    fresh: bool,
+) -> None:
+    if not rows:
+        return
+    try:
+        async with asyncio.timeout_at(deadline):
+            await send_rows(runtime, rows, contact, channel, fresh=fresh)
+    except TimeoutError:  # rows left "sending" are reconciled with Twilio by the next job
+        raise TurnPostponed("deadline while sending", retry_in_s=None) from None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, TurnFailed):
+        return exc.reason
+    if isinstance(exc, TimeoutError):
+        return "deadline"
+    return "rasa_error"
 
 
 async def take_turn(
@@ -124,11 +183,14 @@ async def take_turn(
             await messages.set_status(session, message_id=message.id, media=media)
     replies = None
     if claimed_before:  # an earlier attempt may have reached Rasa
-        replies = await rasa.replies_in_tracker(
+        earlier = await rasa.turn_in_tracker(
             sender_id=conversation.rasa_sender_id, message_sid=message.twilio_sid or ""
         )
-        if replies is not None:
+        if earlier is not None and earlier.replies:
+            replies = earlier.replies
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
+        elif earlier is not None:  # it reached Rasa but did not finish: undo it and ask again
+            await rasa.rewind(sender_id=conversation.rasa_sender_id)
     if replies is None:
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media, instead)
     handled = await apply_commands(runtime, rasa, conversation, contact, message, replies)
@@ -171,24 +233,35 @@ async def _ask_rasa(
         "media": [item["key"] for item in media if item.get("key")],
         "profile_name": contact.profile_name,
     }
+    sender_id = conversation.rasa_sender_id
     try:
-        replies = await rasa.send(sender_id=conversation.rasa_sender_id, message=text, metadata=metadata)
+        replies = await rasa.send(sender_id=sender_id, message=text, metadata=metadata)
     except RasaUnavailable:
         RASA_CALLS.labels(outcome="unavailable").inc()
         raise
-    if not replies:
-        # Rasa answers [] after an internal error too: was our message recorded at all?
-        recorded = await rasa.replies_in_tracker(
-            sender_id=conversation.rasa_sender_id, message_sid=message.twilio_sid or ""
-        )
-        if recorded is None:
-            RASA_CALLS.labels(outcome="dropped").inc()
-            raise RasaUnavailable("Rasa answered [] without recording the message")
-        RASA_CALLS.labels(outcome="empty").inc()
-        log.warning("suspect: Rasa gave no reply to a user message", conversation_id=conversation.id)
-        return recorded
-    RASA_CALLS.labels(outcome="ok").inc()
-    return replies
+    actions_healthy = await rasa.actions_healthy()
+    if replies and actions_healthy:
+        RASA_CALLS.labels(outcome="ok").inc()
+        return replies
+    # Rasa answers [] or a partial list when an action fails: what did the turn really do?
+    turn = await rasa.turn_in_tracker(sender_id=sender_id, message_sid=message.twilio_sid or "")
+    if turn is None:
+        if replies:  # not in the tracker, yet answered: take the answer
+            RASA_CALLS.labels(outcome="ok").inc()
+            return replies
+        RASA_CALLS.labels(outcome="dropped").inc()
+        raise RasaUnavailable("Rasa answered [] without recording the message")
+    failure = None
+    if not replies and not turn.replies:
+        failure = "no_reply"
+    elif not actions_healthy and turn.custom_actions:
+        failure = "action_server_down"
+    if failure is None:
+        RASA_CALLS.labels(outcome="ok").inc()
+        return replies or turn.replies
+    RASA_CALLS.labels(outcome=failure).inc()
+    await rasa.rewind(sender_id=sender_id)  # the retry starts from the same dialogue state
+    raise TurnFailed(failure)
 
 
 async def _text_for_rasa(runtime: Runtime, conversation: Conversation, message: Message) -> str:

@@ -23,11 +23,11 @@ from bot.queue import RUN_CONVERSATION, doorbell_channel, enqueue_drain, enqueue
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
-from bot.turns import ConversationBusy, run_conversation
+from bot.turn_failures import TurnPostponed
+from bot.turns import run_conversation
 
 log = get_logger(__name__)
 
-BUSY_RETRY_S = 0.05
 POLL_DELAY_S = 0.25  # a fallback: new work rings the doorbell (Redis pub/sub) and is picked at once
 STALLED_AFTER = timedelta(seconds=60)
 
@@ -46,6 +46,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         token=settings.rasa_token.get_secret_value(),
         client=runtime.http,
         timeout_s=settings.rasa_timeout_s,
+        actions_url=settings.actions_url,
     )
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     if "worker" in ctx:
@@ -87,8 +88,10 @@ async def answer_doorbell(worker: Worker, runtime: Runtime, queue_name: str) -> 
 async def run_conversation_job(ctx: dict[str, Any], conversation_id: int) -> int:
     try:
         return await run_conversation(ctx["runtime"], ctx["rasa"], conversation_id)
-    except ConversationBusy:
-        raise Retry(defer=BUSY_RETRY_S) from None
+    except TurnPostponed as exc:  # a failed turn: its own backoff, or an outage's
+        delay = exc.retry_in_s if exc.retry_in_s is not None else backoff_s(ctx["job_try"])
+        log.warning("turn postponed", conversation_id=conversation_id, reason=str(exc), retry_in_s=delay)
+        raise Retry(defer=delay) from exc
     except (RasaUnavailable, SendRetryLater) as exc:
         delay = backoff_s(ctx["job_try"])
         log.warning("turn postponed", conversation_id=conversation_id, reason=str(exc), retry_in_s=delay)
@@ -118,7 +121,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 run_conversation_job,
                 name=RUN_CONVERSATION,
                 timeout=settings.turn_job_timeout_s,
-                max_tries=100_000,  # Rasa may be down for a while: keep retrying with backoff
+                # Rasa may be down for a while: keep retrying with backoff. A message that keeps failing
+                # while Rasa is up is given up on by bot.turn_failures after MAX_TURN_ATTEMPTS tries.
+                max_tries=100_000,
                 keep_result=0,
             )
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import HandoffRequest
@@ -30,3 +31,14 @@ async def record_handoff_request(
     session.add(request)
     await session.flush()
     return request
+
+
+async def has_open_request(session: AsyncSession, *, conversation_id: int, reason: str) -> bool:
+    found = await session.scalar(
+        select(HandoffRequest.id).where(
+            HandoffRequest.conversation_id == conversation_id,
+            HandoffRequest.reason == reason,
+            HandoffRequest.status == "open",
+        )
+    )
+    return found is not None

@@ -14,6 +14,8 @@ from bot.db.upsert import insert_ignoring_conflicts
 from bot.twilio_adapter.statuses import STATUS_RANK
 
 PENDING_INBOUND = ("received", "processing")
+# An inbound message the bot gave up on after MAX_TURN_ATTEMPTS (error_detail says why).
+DEAD_LETTER = "dead_letter"
 UNSENT_OUTBOUND = ("pending", "sending", "unknown")
 
 
@@ -76,6 +78,39 @@ async def claim_next_inbound(session: AsyncSession, *, conversation_id: int) -> 
     message.updated_at = utcnow()
     await session.flush()
     return message, claimed_before
+
+
+async def has_pending_inbound(session: AsyncSession, *, conversation_id: int) -> bool:
+    return await next_pending_inbound(session, conversation_id=conversation_id) is not None
+
+
+async def forgive_attempt(session: AsyncSession, *, message_id: int) -> None:
+    """Rasa was down: this try says nothing about the message, so it does not count."""
+    await session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.attempts > 0)
+        .values(attempts=Message.attempts - 1, updated_at=utcnow())
+    )
+
+
+async def last_outbound_purpose(session: AsyncSession, *, conversation_id: int) -> str | None:
+    return await session.scalar(
+        select(Message.purpose)
+        .where(Message.conversation_id == conversation_id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+async def dead_letters(session: AsyncSession, *, limit: int = 100) -> Sequence[Message]:
+    """Messages the bot gave up on, newest first (for operators: ``python -m bot.cli dead-letters``)."""
+    result = await session.scalars(
+        select(Message)
+        .where(Message.direction == "in", Message.status == DEAD_LETTER)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return result.all()
 
 
 async def unsent_outbound(session: AsyncSession, *, conversation_id: int) -> Sequence[Message]:

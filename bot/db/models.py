@@ -90,7 +90,8 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     button_payload: Mapped[str | None] = mapped_column(String(200))
-    # inbound: received -> processing -> answered | skipped ; outbound: pending -> sending ->
+    # inbound: received -> processing -> answered | skipped | dead_letter (given up: error_detail says why);
+    #   outbound: pending -> sending ->
     #   queued/sent -> delivered -> read, or failed/undelivered/refused; "unknown" = send outcome ambiguous
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[int | None] = mapped_column(Integer)

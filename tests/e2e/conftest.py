@@ -51,7 +51,11 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
     redis_url = f"{REDIS_BASE}/{REDIS_DB['rasa']}"
     redis_sync.Redis.from_url(redis_url).flushdb()
     server = start_rasa_server(
-        tmp_path_factory.mktemp("rasa-logs"), model=MODEL, token=RASA_TOKEN, redis_url=redis_url
+        tmp_path_factory.mktemp("rasa-logs"),
+        model=MODEL,
+        token=RASA_TOKEN,
+        redis_url=redis_url,
+        actions_proxy=True,
     )
     try:
         yield server
@@ -69,6 +73,7 @@ class Stack:
     worker: Process
     proxy: Process
     logs: Path
+    rasa: RasaServer
     http: httpx.AsyncClient = field(init=False)
     twilio: Settings = field(init=False)
 
@@ -111,6 +116,10 @@ class Stack:
         )
         response.raise_for_status()
 
+    def slow_rasa(self, delay_s: float) -> None:
+        """Hold back every answer from Rasa to the worker by ``delay_s`` (0: back to normal)."""
+        (self.logs / "rasa-delay").write_text(str(delay_s))
+
     def restart_worker(self) -> None:
         self.worker.stop()
         self.worker = Process("worker", self.worker.command, self.env, self.logs).start()
@@ -150,6 +159,8 @@ def stack(
             "MEDIA_DIR": str(logs / "media"),
             "QUEUE_NAME": f"famibot-e2e:{backend}",
             "TURN_JOB_TIMEOUT_S": "6",
+            "MAX_TURN_ATTEMPTS": "3",
+            "TURN_RETRY_BASE_S": "0.3",
             "RASA_TIMEOUT_S": "10",
             "PROMETHEUS_MULTIPROC_DIR": str(logs / "metrics"),
             "LOG_LEVEL": "INFO",
@@ -157,7 +168,13 @@ def stack(
     )
     proxy = Process(
         "rasa-proxy",
-        [APP_PYTHON, str(ROOT / "tests" / "e2e" / "tcp_proxy.py"), str(proxy_port), str(rasa_server.port)],
+        [
+            APP_PYTHON,
+            str(ROOT / "tests" / "e2e" / "tcp_proxy.py"),
+            str(proxy_port),
+            str(rasa_server.port),
+            str(logs / "rasa-delay"),  # a test writes seconds here to make Rasa slow
+        ],
         env,
         logs,
     ).start()
@@ -168,7 +185,7 @@ def stack(
         logs,
     ).start()
     worker = Process("worker", [APP_PYTHON, "-m", "bot.worker"], env, logs).start()
-    stack = Stack(backend, web_url, database_url, env, web, worker, proxy, logs)
+    stack = Stack(backend, web_url, database_url, env, web, worker, proxy, logs, rasa_server)
     try:
         web.wait_http(f"{web_url}/readyz", 120)
         yield stack

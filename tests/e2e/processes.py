@@ -101,14 +101,38 @@ class RasaServer:
     rasa: Process
     actions: Process
     started_s: float = 0.0
+    # Between Rasa (and the worker's health probe) and the action server, when asked for: a test
+    # stops it to make the action server unreachable and starts it again at once.
+    actions_proxy: Process | None = None
+    actions_health_url: str = ""
 
     def stop(self) -> None:
         self.rasa.stop()
         self.actions.stop()
+        if self.actions_proxy is not None:
+            self.actions_proxy.stop()
+
+    def actions_reachable(self, reachable: bool) -> None:
+        """Through the proxy: make the action server unreachable for Rasa (and the worker), or not."""
+        assert self.actions_proxy is not None, "started without actions_proxy"
+        control = self.actions_proxy.log_path.parent / "actions-proxy-control"
+        control.write_text("" if reachable else "down")
+
+    def restart_actions(self, timeout_s: float = 90) -> None:
+        """Start the (stopped) action server again and wait until it answers."""
+        self.actions = Process(
+            "actions", self.actions.command, self.actions.env, self.actions.log_path.parent
+        )
+        self.actions.start().wait_http(self.actions_health_url, timeout_s)
 
 
-def start_rasa_server(logs: Path, *, model: Path, token: str, redis_url: str) -> RasaServer:
-    """Start the action server and Rasa; return once Rasa has loaded the model."""
+def start_rasa_server(
+    logs: Path, *, model: Path, token: str, redis_url: str, actions_proxy: bool = False
+) -> RasaServer:
+    """Start the action server and Rasa; return once Rasa has loaded the model.
+
+    With ``actions_proxy``, Rasa reaches the action server through a TCP proxy (``actions_url``).
+    """
     started = time.monotonic()
     actions_port, rasa_port = free_port(), free_port()
     actions = Process(
@@ -117,6 +141,23 @@ def start_rasa_server(logs: Path, *, model: Path, token: str, redis_url: str) ->
         child_env({"LOG_LEVEL": "WARNING"}),
         logs,
     ).start()
+    actions_url = f"http://127.0.0.1:{actions_port}"
+    proxy = None
+    if actions_proxy:
+        proxy_port = free_port()
+        proxy = Process(
+            "actions-proxy",
+            [
+                sys.executable,
+                str(ROOT / "tests" / "e2e" / "tcp_proxy.py"),
+                str(proxy_port),
+                str(actions_port),
+                str(logs / "actions-proxy-control"),
+            ],
+            child_env({}),
+            logs,
+        ).start()
+        actions_url = f"http://127.0.0.1:{proxy_port}"
     rasa = Process(
         "rasa",
         ["bash", str(ROOT / "scripts" / "run_rasa.sh")],
@@ -126,13 +167,19 @@ def start_rasa_server(logs: Path, *, model: Path, token: str, redis_url: str) ->
                 "RASA_TOKEN": token,
                 "RASA_MODEL": str(model),
                 "REDIS_URL": redis_url,
-                "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
+                "ACTIONS_URL": actions_url,
             }
         ),
         logs,
     ).start()
     server = RasaServer(
-        f"http://127.0.0.1:{rasa_port}", rasa_port, f"http://127.0.0.1:{actions_port}", rasa, actions
+        f"http://127.0.0.1:{rasa_port}",
+        rasa_port,
+        actions_url,
+        rasa,
+        actions,
+        actions_proxy=proxy,
+        actions_health_url=f"http://127.0.0.1:{actions_port}/health",
     )
     try:
         actions.wait_http(f"{server.actions_url}/health", 90)

@@ -17,6 +17,7 @@ from bot.db import conversations, messages
 from bot.db.models import Conversation, Message, utcnow
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.runtime import Runtime
+from bot.turn_failures import TurnFailed
 from bot.turns import take_turn
 
 
@@ -27,6 +28,7 @@ class ScriptedRasa:
         self.webhook_answer = webhook_answer
         self.tracker_events = tracker_events
         self.webhook_calls: list[dict[str, Any]] = []
+        self.rewinds = 0
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/webhooks/rest/webhook":
@@ -37,6 +39,10 @@ class ScriptedRasa:
         if request.url.path.endswith("/tracker"):
             assert request.url.params["token"] == "tok"
             return httpx.Response(200, json={"events": self.tracker_events})
+        if request.url.path.endswith("/tracker/events"):
+            assert json.loads(request.content) == {"event": "rewind"}
+            self.rewinds += 1
+            return httpx.Response(200, json={})
         return httpx.Response(404)
 
     def client(self) -> RasaClient:
@@ -120,12 +126,34 @@ async def test_retry_when_rasa_never_got_the_message_asks_rasa_once(runtime: Run
     assert [row.body for row in await _rows(runtime)][1:] == ["Hola de nuevo"]
 
 
-async def test_empty_answer_for_a_recorded_message_is_kept_as_suspect(runtime: Runtime) -> None:
+async def test_empty_answer_for_a_recorded_message_is_a_failed_turn_undone_in_rasa(runtime: Runtime) -> None:
     conversation, message = await _inbound(runtime, status="received")
     rasa = ScriptedRasa(webhook_answer=[], tracker_events=[USER_EVENT])
-    await _run(runtime, rasa, conversation, message)
+    with pytest.raises(TurnFailed, match="no_reply"):
+        await _run(runtime, rasa, conversation, message)
+    assert rasa.rewinds == 1
     [inbound] = await _rows(runtime)
-    assert (inbound.status, inbound.error_detail) == ("answered", "Rasa gave no reply")
+    assert (inbound.status, inbound.answered_at) == ("processing", None)  # not answered: retried
+
+
+async def test_retry_after_a_try_that_reached_rasa_without_a_reply_undoes_it_and_asks_again(
+    runtime: Runtime,
+) -> None:
+    conversation, message = await _inbound(runtime, status="processing")
+    rasa = ScriptedRasa(webhook_answer=[{"text": "Hola"}], tracker_events=[USER_EVENT])
+    await _run(runtime, rasa, conversation, message)
+    assert rasa.rewinds == 1 and len(rasa.webhook_calls) == 1
+    inbound, outbound = await _rows(runtime)
+    assert (inbound.status, outbound.body) == ("answered", "Hola")
+
+
+async def test_a_rewound_turn_is_not_taken_for_an_answer(runtime: Runtime) -> None:
+    conversation, message = await _inbound(runtime, status="processing")
+    events = [USER_EVENT, {"event": "bot", "text": "Hola", "data": {}}, {"event": "rewind"}]
+    rasa = ScriptedRasa(webhook_answer=[{"text": "Hola otra vez"}], tracker_events=events)
+    await _run(runtime, rasa, conversation, message)
+    assert len(rasa.webhook_calls) == 1  # asked again: the earlier replies were undone, never sent
+    assert [row.body for row in await _rows(runtime)][1:] == ["Hola otra vez"]
 
 
 async def test_empty_answer_without_the_message_in_the_tracker_is_retried(runtime: Runtime) -> None:
