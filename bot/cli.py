@@ -1,14 +1,16 @@
-"""Operational commands: ``python -m bot.cli migrate`` and ``python -m bot.cli wait-ready``."""
+"""Operational commands: ``python -m bot.cli migrate``, ``wait-ready`` and ``dead-letters``."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 
 import httpx
 
 from bot.db.migrate import upgrade_to_head
+from bot.dead_letters import dead_letter_lines
 from bot.settings import Settings
 
 
@@ -38,7 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     ready = commands.add_parser("wait-ready", help="wait until /readyz is green")
     ready.add_argument("--url", default="http://127.0.0.1:8000/readyz")
     ready.add_argument("--timeout", type=float, default=180.0)
+    dead = commands.add_parser("dead-letters", help="list the messages the bot gave up on (no contents)")
+    dead.add_argument("--limit", type=int, default=100)
     args = parser.parse_args(argv)
+    if args.command == "dead-letters":
+        lines = asyncio.run(dead_letter_lines(Settings(), limit=args.limit))
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0
     if args.command == "migrate":
         settings = Settings()
         upgrade_to_head(settings)

@@ -19,11 +19,12 @@ from sqlalchemy import select
 
 from bot.db import conversations, messages
 from bot.db.models import Conversation, HandoffRequest, Message, utcnow
+from bot.dead_letters import dead_letter_lines
 from bot.queue import conversation_lock_key
 from bot.rasa_client import RasaClient
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.turn_failures import TurnFailed, TurnPostponed, retry_delay_s
+from bot.turn_failures import TurnFailed, TurnPostponed, give_up, retry_delay_s
 from bot.turns import run_conversation, take_turn
 from bot.twilio_adapter.rest import TwilioRestClient
 from bot.worker import run_conversation_job
@@ -341,3 +342,19 @@ async def test_messages_arriving_during_a_turn_are_taken_by_the_same_job(runtime
     rasa.hold.set()
     assert await first_job == 2
     assert [row.status for row in await _rows(runtime, "in")] == ["answered", "answered"]
+
+
+async def test_operators_list_the_messages_set_aside_without_their_words(runtime: Runtime) -> None:
+    conversation_id = await _conversation(runtime)
+    message_id = await _receive(runtime, conversation_id, "mi cedula es 1128456789", "a")
+    async with runtime.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        message = await session.get(Message, message_id)
+    assert conversation is not None and message is not None
+    message.attempts = 4
+    [apology] = await give_up(runtime, conversation, message, "no_reply")
+    assert apology.purpose == "failure_apology"
+    lines = await dead_letter_lines(runtime.settings, limit=10)
+    assert len(lines) == 2 and lines[1].split()[:2] == [str(message_id), str(conversation_id)]
+    assert lines[1].endswith("no_reply (after 4 tries)")
+    assert "1128456789" not in "\n".join(lines)

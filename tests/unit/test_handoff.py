@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from bot.handoff import OfficeHours, handoff_reply, load_office_hours
+from bot.gsm7 import fold_to_gsm7, is_gsm7
+from bot.handoff import OfficeHours, handoff_reply, load_failure_replies, load_office_hours
 
 HOURS = load_office_hours(Path(__file__).resolve().parents[2] / "data" / "office_hours.yml")
 BOGOTA = ZoneInfo("America/Bogota")
@@ -63,3 +64,17 @@ def test_utc_input_is_read_in_bogota_time() -> None:
 def test_invalid_office_hours_are_refused(data: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         OfficeHours.model_validate(data)
+
+
+FAILURES = load_failure_replies(Path(__file__).resolve().parents[2] / "data" / "failures.yml")
+
+
+@pytest.mark.parametrize(
+    "now", ["2026-11-23 10:00", "2026-11-23 07:59", "2026-12-07 20:00", "2026-11-28 12:30"]
+)
+def test_the_apology_after_a_failed_message_is_one_gsm7_sms_that_promises_a_consultant(now: str) -> None:
+    reply = handoff_reply(HOURS, at(now), FAILURES.apology)
+    sms = fold_to_gsm7(reply)
+    assert is_gsm7(sms) and len(sms) <= 160, sms
+    assert "problema técnico" in reply and "asesor" in reply
+    assert ".." not in reply
