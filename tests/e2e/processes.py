@@ -114,7 +114,7 @@ def start_rasa_server(logs: Path, *, model: Path, token: str, redis_url: str) ->
     actions = Process(
         "actions",
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-        child_env({"LOG_LEVEL": "WARNING"}),
+        child_env({"APP_ENV": "test", "LOG_LEVEL": "WARNING"}),  # APP_ENV defaults to prod
         logs,
     ).start()
     rasa = Process(
