@@ -20,7 +20,7 @@ def stage_times(database_url: str, turns: list[Turn]) -> dict[str, dict[str, Any
     ok = [t for t in turns if t.error is None and t.stamps]
     if not ok:
         return {}
-    engine = create_engine(Settings(database_url=database_url).sync_database_url)
+    engine = create_engine(Settings(app_env="test", database_url=database_url).sync_database_url)
     try:
         with engine.connect() as connection:
             inbound = {

@@ -147,6 +147,7 @@ def start_app(
     env = child_env(
         {
             "APP_ENV": "test",
+            "DEV_TOOLS": "true",  # the fake Twilio API the worker sends to
             "DATABASE_URL": database_url,
             "REDIS_URL": f"{REDIS_BASE}/{REDIS_DB['app']}",
             "RASA_URL": rasa_url or rasa.url,

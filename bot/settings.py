@@ -1,6 +1,7 @@
 """Typed settings, read once at start-up and passed down.
 
-No other module reads ``os.environ``. Production refuses the development placeholders.
+No other module reads ``os.environ``. ``APP_ENV`` defaults to prod: a deployment that forgets it gets
+production, which refuses the development placeholders and never serves the development tools.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - refused in prod
 DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # noqa: S105 - refused in prod
+DEV_OPS_TOKEN = "dev-ops-token"  # noqa: S105 - refused in prod
 DEV_TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000"
 REAL_TWILIO_API = "https://api.twilio.com"
 
@@ -22,7 +24,13 @@ REAL_TWILIO_API = "https://api.twilio.com"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
-    app_env: Literal["dev", "test", "prod"] = "dev"
+    app_env: Literal["dev", "test", "prod"] = "prod"  # dev.env and the tests say dev/test
+    # Simulator, fake Twilio API and /docs: off unless asked (dev.env, tests), never in prod; they answer
+    # clients on this machine only unless DEV_TOOLS_ALLOW_REMOTE (see webhooks/access.py).
+    dev_tools: bool = False
+    dev_tools_allow_remote: bool = False
+    # In prod, /metrics and /readyz answer only `Authorization: Bearer <OPS_TOKEN>`.
+    ops_token: SecretStr = SecretStr(DEV_OPS_TOKEN)
     database_url: str = "sqlite:///var/famibot.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
     rasa_url: str = "http://127.0.0.1:5005"
@@ -68,14 +76,26 @@ class Settings(BaseSettings):
             problems.append("PUBLIC_BASE_URL must be https in prod")
         if self.twilio_api_base_url != REAL_TWILIO_API:
             problems.append("TWILIO_API_BASE_URL must be the real Twilio API in prod")
+        if self.ops_token.get_secret_value().strip() in ("", DEV_OPS_TOKEN):
+            problems.append("OPS_TOKEN is blank or the development placeholder")
+        if self.dev_tools:
+            problems.append(
+                "DEV_TOOLS must be false in prod (the simulator signs any form with the auth token)"
+            )
+        if self.dev_tools_allow_remote:
+            problems.append("DEV_TOOLS_ALLOW_REMOTE must be false in prod")
         if problems:
-            raise ValueError("refusing to start in prod: " + "; ".join(problems))
+            raise ValueError(
+                "refusing to start in prod: "
+                + "; ".join(problems)
+                + " (APP_ENV defaults to prod; for development set APP_ENV=dev, as dev.env does)"
+            )
         return self
 
     @property
     def dev_tools_enabled(self) -> bool:
-        """Simulator and fake Twilio API exist only outside production."""
-        return self.app_env != "prod"
+        """Simulator, fake Twilio API and /docs: only when asked, and never in production."""
+        return self.dev_tools and self.app_env != "prod"
 
     @property
     def turn_deadline_s(self) -> float:

@@ -27,6 +27,7 @@ BACKENDS = ["sqlite", "postgresql"]
 def make_settings(database_url: str, redis_db: int, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "app_env": "test",
+        "dev_tools": True,  # the simulator and the fake Twilio API, for loopback clients
         "database_url": database_url,
         "redis_url": f"{REDIS_BASE}/{redis_db}",
         "twilio_account_sid": ACCOUNT_SID,

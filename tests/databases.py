@@ -18,7 +18,7 @@ def create_database(
     """A new, migrated database; returns (url, PostgreSQL database name to drop, or None)."""
     if backend == "sqlite":
         url = f"sqlite:///{directory / f'{label}.db'}"
-        upgrade_to_head(Settings(database_url=url))
+        upgrade_to_head(Settings(app_env="test", database_url=url))
         return url, None
     import psycopg
 
@@ -26,7 +26,7 @@ def create_database(
     with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade_to_head(Settings(database_url=url))
+    upgrade_to_head(Settings(app_env="test", database_url=url))
     return url, name
 
 

@@ -34,6 +34,7 @@ REQUIRED_SECRETS = (
     "RASA_TOKEN",
     "PUBLIC_BASE_URL",
     "POSTGRES_PASSWORD",
+    "OPS_TOKEN",
 )
 # Variables that are not Settings fields but are read by something we run.
 NON_SETTINGS_VARIABLES = {"RASA_PORT", "RASA_MODEL", "RASA_HOST", "RASA_LOG_LEVEL"}
@@ -478,6 +479,24 @@ def test_depends_on_uses_conditions_that_can_be_met(services: dict[str, Any]) ->
 def test_long_running_services_have_healthchecks(services: dict[str, Any]) -> None:
     missing = [n for n, s in services.items() if s.get("restart") != "no" and "healthcheck" not in s]
     assert not missing, f"no healthcheck: {missing}"
+
+
+def healthcheck_problems(services: dict[str, Any]) -> list[str]:
+    """In prod /readyz and /metrics answer 401 without the OPS_TOKEN: a probe of them must send it."""
+    problems = []
+    for name, service in services.items():
+        probe = " ".join(map(str, service.get("healthcheck", {}).get("test", [])))
+        if ("/readyz" in probe or "/metrics" in probe) and "OPS_TOKEN" not in probe:
+            problems.append(f"{name}: its healthcheck calls /readyz or /metrics without OPS_TOKEN")
+    return problems
+
+
+def test_healthchecks_can_pass_in_prod(services: dict[str, Any]) -> None:
+    assert healthcheck_problems(services) == []
+    web = " ".join(services["web"]["healthcheck"]["test"])
+    assert "/healthz" in web or "OPS_TOKEN" in web
+    bad = {"web": {"healthcheck": {"test": ["CMD", "curl", "-f", "http://127.0.0.1:8000/readyz"]}}}
+    assert healthcheck_problems(bad), "the checker must say no"
 
 
 # The checker must be able to say no.

@@ -77,6 +77,7 @@ def test_every_command_names_something_that_exists(entries: dict[str, str]) -> N
 
 def test_the_entry_points_are_the_agreed_ones(entries: dict[str, str]) -> None:
     assert entries["web"].startswith(".venv/bin/uvicorn webhooks.app:create_app --factory")
+    assert "--host 127.0.0.1" in entries["web"], "the dev web process listens on loopback only"
     assert entries["worker"] == ".venv/bin/python -m bot.worker"
     assert entries["rasa"] == "scripts/run_rasa.sh"
     assert entries["actions"].startswith(".venv/bin/python -m rasa_sdk --actions actions")
@@ -123,6 +124,7 @@ def test_dev_env_is_a_valid_dev_configuration(dev_env: dict[str, str]) -> None:
         **{key.lower(): value for key, value in dev_env.items() if key not in NON_SETTINGS_VARIABLES}
     )
     assert settings.app_env == "dev" and settings.dev_tools_enabled
+    assert not settings.dev_tools_allow_remote, "dev tools must answer this machine only"
     assert settings.twilio_api_base_url == "http://127.0.0.1:8000/fake-twilio"
     assert settings.public_base_url == "http://127.0.0.1:8000"
     assert settings.database_url.startswith("sqlite:///")

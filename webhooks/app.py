@@ -1,16 +1,19 @@
-"""The FastAPI app: Twilio webhooks, health and metrics, and (outside prod) simulator + fake Twilio."""
+"""The FastAPI app: Twilio webhooks, health and metrics, and (when asked, never in prod) dev tools."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from bot.logs import configure_logging
+from bot.logs import configure_logging, get_logger
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from webhooks import fake_twilio, health_routes, simulator, twilio_routes
+from webhooks import api_docs, fake_twilio, health_routes, simulator, twilio_routes
+from webhooks.access import local_clients_only, ops_token_required
+
+log = get_logger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,17 +29,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await runtime.close()
 
-    prod = settings.app_env == "prod"
-    app = FastAPI(
-        title="famibot",
-        lifespan=lifespan,
-        docs_url=None if prod else "/docs",
-        redoc_url=None,
-        openapi_url=None if prod else "/openapi.json",
-    )
+    # FastAPI's own /docs and /openapi.json are off: api_docs serves them as a dev tool.
+    app = FastAPI(title="famibot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(twilio_routes.router)
     app.include_router(health_routes.router)
-    if settings.dev_tools_enabled:  # never in prod: no simulator, no fake Twilio API
-        app.include_router(fake_twilio.router)
-        app.include_router(simulator.router)
+    app.include_router(health_routes.ops_router, dependencies=[Depends(ops_token_required(settings))])
+    if settings.dev_tools_enabled:  # DEV_TOOLS=true and not prod: simulator, fake Twilio API, /docs
+        this_machine = [Depends(local_clients_only(allow_remote=settings.dev_tools_allow_remote))]
+        for router in (fake_twilio.router, simulator.router, api_docs.router):
+            app.include_router(router, dependencies=this_machine)
+        if settings.dev_tools_allow_remote:
+            log.warning("dev tools answer any client (DEV_TOOLS_ALLOW_REMOTE=true)")
     return app

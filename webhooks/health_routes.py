@@ -1,4 +1,8 @@
-"""/healthz (the process answers), /readyz (every part a turn needs), /metrics (Prometheus)."""
+"""/healthz (the process answers), /readyz (every part a turn needs), /metrics (Prometheus).
+
+``router`` (liveness, reveals nothing) is open; the app factory mounts ``ops_router`` behind the
+OPS_TOKEN check in prod (webhooks/access.py).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from bot.queue import queue_depth
 from webhooks.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])
+ops_router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
@@ -18,14 +23,14 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@ops_router.get("/readyz")
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
     checks = await readiness(runtime)
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
+@ops_router.get("/metrics")
 async def metrics(runtime: RuntimeDep) -> Response:
     if runtime.settings.prometheus_multiproc_dir is not None:
         registry = CollectorRegistry()

@@ -144,6 +144,7 @@ def stack(
     env = child_env(
         {
             "APP_ENV": "test",
+            "DEV_TOOLS": "true",  # the fake Twilio API the worker sends to
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "RASA_URL": f"http://127.0.0.1:{proxy_port}",

@@ -138,7 +138,7 @@ def start_rasa_server(
     actions = Process(
         "actions",
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-        child_env({"LOG_LEVEL": "WARNING"}),
+        child_env({"APP_ENV": "test", "LOG_LEVEL": "WARNING"}),  # APP_ENV defaults to prod
         logs,
     ).start()
     actions_url = f"http://127.0.0.1:{actions_port}"

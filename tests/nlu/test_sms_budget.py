@@ -17,7 +17,7 @@ from bot.rendering import render_turn
 from bot.settings import Settings
 
 NLU = Path(__file__).resolve().parents[2] / "nlu"
-BUDGET = Settings().sms_segment_budget
+BUDGET = Settings(app_env="test").sms_segment_budget
 
 
 def _responses() -> dict[str, list[dict[str, Any]]]:

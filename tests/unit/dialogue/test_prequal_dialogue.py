@@ -18,7 +18,7 @@ from bot.rendering import render_turn
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
-BUDGET = Settings().sms_segment_budget
+BUDGET = Settings(app_env="test").sms_segment_budget
 BASE: dict[str, Any] = {
     "nombre": "Luz Dary Restrepo", "edad": 38, "numero_documento": "43567890", "tipo_documento": "cc",
     "municipio": "05360", "sector": "comercio", "meses_negocio": 36, "ventas_mensuales": 4_000_000,
