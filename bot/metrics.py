@@ -10,6 +10,12 @@ INBOUND_MESSAGES = Counter(
 OUTBOUND_STATUS = Counter(
     "famibot_outbound_status_total", "Outbound message status transitions recorded", ["status"]
 )
+STATUS_CALLBACKS = Counter(
+    "famibot_status_callbacks_total",
+    "Twilio status callbacks acknowledged, by outcome: advanced (the row moved forward), kept (known "
+    "status, row unchanged), unknown_status (recorded only), unmatched (no such outbound row)",
+    ["outcome"],
+)
 TURN_LATENCY = Histogram(
     "famibot_turn_seconds",
     "From inbound message stored to its replies handed to Twilio",

@@ -6,6 +6,12 @@ pending/sending --send--> queued/sent (SID recorded)
         --4xx--> failed (error code kept; 21610 opts the contact out)
 A turn stores its replies as "sending" (one write fewer); a row found in "sending" by a later job was
 left by a crashed worker and is treated like "unknown".
+
+Twilio's status callbacks race with the send's answer (they can arrive before it, or instead of it),
+so a send's outcome is written only to a row that is still "sending", and a row is claimed for a
+send only while it is unsent and has no SID: what a callback wrote is never overwritten. A row with a
+Twilio SID never stays unsent (reconcile gives it Twilio's status, at least "queued"), so the recovery
+sweep stops re-draining its conversation.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from bot.runtime import Runtime
 from bot.send_policy import may_send
 from bot.twilio_adapter.records import OutboundRequest
 from bot.twilio_adapter.rest import TwilioAmbiguous, TwilioRejected, TwilioRetryable
-from bot.twilio_adapter.statuses import ERROR_MEANINGS, is_opt_out_error
+from bot.twilio_adapter.statuses import ERROR_MEANINGS, is_opt_out_error, row_status_for
 
 log = get_logger(__name__)
 
@@ -87,36 +93,54 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
         contact, channel=channel, now=utcnow(), is_template=opens_conversation, purpose=row.purpose
     )
     if not decision.allowed:
-        await _set(runtime, row.id, status="refused", error_detail=decision.reason)
-        log.info("outbound refused", outbound_id=row.id, reason=decision.reason)
-        OUTBOUND_STATUS.labels(status="refused").inc()
+        async with runtime.sessions() as session, session.begin():
+            refused = await messages.settle_unsent(
+                session, message_id=row.id, status="refused", error_detail=decision.reason
+            )
+        if refused:
+            log.info("outbound refused", outbound_id=row.id, reason=decision.reason)
+            OUTBOUND_STATUS.labels(status="refused").inc()
         return False
     if not fresh:
-        await _set(runtime, row.id, status="sending", send_started_at=utcnow(), attempts=row.attempts + 1)
+        async with runtime.sessions() as session, session.begin():
+            claimed = await messages.claim_for_send(session, message_id=row.id)
+        if not claimed:
+            log.info("outbound already at Twilio or settled; not sent again", outbound_id=row.id)
+            return False
     try:
         result = await runtime.twilio.send(request)
     except TwilioRetryable as exc:
-        await _set(runtime, row.id, status="pending", error_detail=str(exc)[:500])
-        raise SendRetryLater(str(exc)) from exc
+        if await _leave_sending(runtime, row.id, status="pending", error_detail=str(exc)[:500]):
+            raise SendRetryLater(str(exc)) from exc
+        return False  # a status callback moved it on: Twilio has this row's message
     except TwilioAmbiguous as exc:
-        await _set(runtime, row.id, status="unknown", error_detail=str(exc)[:500])
-        raise SendRetryLater(str(exc)) from exc
+        if await _leave_sending(runtime, row.id, status="unknown", error_detail=str(exc)[:500]):
+            raise SendRetryLater(str(exc)) from exc
+        log.info("ambiguous send already settled by a status callback", outbound_id=row.id)
+        return True
     except TwilioRejected as exc:
         await _reject(runtime, row, contact, exc)
         return False
     async with runtime.sessions() as session, session.begin():
-        await messages.record_sid(session, message_id=row.id, sid=result.sid)
-        await messages.advance_status(session, message_id=row.id, status=result.status)
+        await messages.mark_at_twilio(
+            session, message_id=row.id, sid=result.sid, status=row_status_for(result.status)
+        )
     OUTBOUND_STATUS.labels(status=result.status).inc()
     log.info("outbound sent", outbound_id=row.id, conversation_id=row.conversation_id, status=result.status)
     return True
 
 
 async def _reconcile(runtime: Runtime, row: Message, request: OutboundRequest) -> bool:
-    """Did an earlier, ambiguous attempt reach Twilio? If so adopt its SID instead of re-sending."""
+    """Did an earlier, ambiguous attempt reach Twilio? If so adopt its SID and status, do not re-send.
+
+    True: nothing to send. A row that has a SID leaves the unsent set here, whatever Twilio says.
+    """
     async with runtime.sessions() as session:
-        fresh = await session.get(Message, row.id)
-    if fresh is not None and fresh.twilio_sid:  # a status callback already told us
+        current = await session.get(Message, row.id)
+    if current is None or current.status not in messages.UNSENT_OUTBOUND:
+        return True  # erased, or a status callback already moved it on
+    if current.twilio_sid:  # a status callback told us the SID; make sure the status follows
+        await _settle_known_sid(runtime, current.id, current.twilio_sid)
         return True
     started = row.send_started_at or row.created_at
     try:
@@ -130,17 +154,29 @@ async def _reconcile(runtime: Runtime, row: Message, request: OutboundRequest) -
                 continue
             if await messages.sid_is_taken(session, sid=candidate.sid):
                 continue
-            await messages.record_sid(session, message_id=row.id, sid=candidate.sid)
-            await messages.advance_status(session, message_id=row.id, status=candidate.status)
-            log.info("ambiguous send reconciled", outbound_id=row.id)
+            await messages.mark_at_twilio(
+                session, message_id=row.id, sid=candidate.sid, status=row_status_for(candidate.status)
+            )
+            log.info("ambiguous send reconciled", outbound_id=row.id, status=candidate.status)
             return True
     log.info("ambiguous send not found at Twilio; sending again", outbound_id=row.id)
     return False
 
 
+async def _settle_known_sid(runtime: Runtime, message_id: int, sid: str) -> None:
+    try:
+        status = row_status_for((await runtime.twilio.fetch_message(sid)).status)
+    except Exception as exc:  # the SID alone proves Twilio has it: at least "queued"
+        log.info("status of a known SID not fetched", outbound_id=message_id, reason=repr(exc))
+        status = None
+    async with runtime.sessions() as session, session.begin():
+        await messages.mark_at_twilio(session, message_id=message_id, sid=sid, status=status)
+    log.info("send with a known SID settled", outbound_id=message_id, status=status)
+
+
 async def _reject(runtime: Runtime, row: Message, contact: Contact, exc: TwilioRejected) -> None:
     async with runtime.sessions() as session, session.begin():
-        await messages.set_status(
+        failed = await messages.leave_sending(
             session,
             message_id=row.id,
             status="failed",
@@ -151,10 +187,15 @@ async def _reject(runtime: Runtime, row: Message, contact: Contact, exc: TwilioR
             await conversations.mark_opted_out(
                 session, contact_id=contact.id, at=utcnow(), reason="twilio_21610"
             )
-    OUTBOUND_STATUS.labels(status="failed").inc()
-    log.warning("outbound rejected by Twilio", outbound_id=row.id, error_code=exc.code)
+    if failed:
+        OUTBOUND_STATUS.labels(status="failed").inc()
+    log.warning(
+        "outbound rejected by Twilio", outbound_id=row.id, error_code=exc.code, status_kept=not failed
+    )
 
 
-async def _set(runtime: Runtime, message_id: int, **values: object) -> None:
+async def _leave_sending(runtime: Runtime, message_id: int, *, status: str, error_detail: str) -> bool:
     async with runtime.sessions() as session, session.begin():
-        await messages.set_status(session, message_id=message_id, **values)
+        return await messages.leave_sending(
+            session, message_id=message_id, status=status, error_detail=error_detail
+        )

@@ -136,8 +136,10 @@ async def create_message(account_sid: str, request: Request, runtime: RuntimeDep
     outcome = store.next_outcome(to) or ScriptedOutcome()
     if outcome.http_status is not None and outcome.http_status >= 400:
         code = outcome.error_code or DEFAULT_CODE_FOR_STATUS.get(outcome.http_status, 20001)
+        await _answer_late(outcome)
         return twilio_error(outcome.http_status, code, outcome.message)
     if outcome.error_code is not None and outcome.final_status is None:
+        await _answer_late(outcome)
         return twilio_error(400, outcome.error_code, outcome.message)
     message = FakeMessage(
         sid=new_sid("MM" if media else "SM"),
@@ -157,11 +159,17 @@ async def create_message(account_sid: str, request: Request, runtime: RuntimeDep
     store.add_message(message)
     token = settings.twilio_auth_token.get_secret_value()
     path = STATUS_PATHS[outcome.final_status or "delivered"]
-    store.spawn(_progress(store, runtime.http, token, message, path, outcome.error_code))
-    if outcome.timeout_s is not None:
-        # Twilio processed it, but the answer comes too late: the client sees an ambiguous send.
-        await asyncio.sleep(outcome.timeout_s)
+    callbacks = outcome.status_callbacks and store.status_callbacks
+    store.spawn(_progress(store, runtime.http, token, message, path, outcome.error_code, callbacks))
+    # Twilio processed it, but the answer may come too late: the client sees an ambiguous send
+    # (and the status callbacks may reach the app before the answer does).
+    await _answer_late(outcome)
     return JSONResponse(message.to_twilio_json(), status_code=201)
+
+
+async def _answer_late(outcome: ScriptedOutcome) -> None:
+    if outcome.timeout_s is not None:
+        await asyncio.sleep(outcome.timeout_s)
 
 
 async def _progress(
@@ -171,8 +179,9 @@ async def _progress(
     message: FakeMessage,
     path: tuple[str, ...],
     error_code: int | None,
+    callbacks: bool = True,
 ) -> None:
-    """Move the message along its status path, firing a signed callback at each step."""
+    """Move the message along its status path, firing a signed callback at each step (if ``callbacks``)."""
     for status in path:
         await asyncio.sleep(store.callback_delay_s)
         if status in FAILED:
@@ -180,7 +189,7 @@ async def _progress(
             message.set_status(status, code, error_text(code))
         elif status != message.status:
             message.set_status(status)
-        if message.status_callback:
+        if message.status_callback and callbacks:
             await _post_callback(http, auth_token, message, status)
 
 

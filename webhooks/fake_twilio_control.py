@@ -57,7 +57,8 @@ class ScriptRequest(BaseModel):
 class ConfigRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    callback_delay_s: float = Field(ge=0, le=10)
+    callback_delay_s: float | None = Field(default=None, ge=0, le=10)
+    status_callbacks: bool | None = None  # False: no message fires status callbacks until turned on
 
 
 class MediaRequest(BaseModel):
@@ -86,9 +87,14 @@ async def control_reset(request: Request) -> dict[str, bool]:
 
 
 @router.post("/config")
-async def control_config(payload: ConfigRequest, request: Request) -> dict[str, float]:
-    get_store(request.app).callback_delay_s = payload.callback_delay_s
-    return {"callback_delay_s": payload.callback_delay_s}
+async def control_config(payload: ConfigRequest, request: Request) -> dict[str, float | bool]:
+    """Change what is given; answer the whole configuration."""
+    store = get_store(request.app)
+    if payload.callback_delay_s is not None:
+        store.callback_delay_s = payload.callback_delay_s
+    if payload.status_callbacks is not None:
+        store.status_callbacks = payload.status_callbacks
+    return {"callback_delay_s": store.callback_delay_s, "status_callbacks": store.status_callbacks}
 
 
 @router.post("/drain")

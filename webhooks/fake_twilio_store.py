@@ -88,10 +88,13 @@ class ScriptedOutcome(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     http_status: int | None = Field(default=None, ge=200, le=599)
+    # The answer (success or error) comes this late; a success is processed first, as Twilio would.
     timeout_s: float | None = Field(default=None, gt=0, le=120)
     error_code: int | None = None
     message: str | None = None
     final_status: FinalStatus | None = None
+    # False: the message moves along its status path but fires no status callback (lost callbacks).
+    status_callbacks: bool = True
 
 
 @dataclass(slots=True)
@@ -205,6 +208,7 @@ class StoredMedia:
 class FakeTwilioStore:
     def __init__(self, *, callback_delay_s: float = DEFAULT_CALLBACK_DELAY_S) -> None:
         self.callback_delay_s = callback_delay_s
+        self.status_callbacks = True  # False: no message fires callbacks (as if Twilio cannot reach us)
         self._messages: OrderedDict[str, FakeMessage] = OrderedDict()
         self._scripts: list[tuple[str | None, ScriptedOutcome]] = []
         self._media: OrderedDict[str, StoredMedia] = OrderedDict()

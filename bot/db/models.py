@@ -90,10 +90,12 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     button_payload: Mapped[str | None] = mapped_column(String(200))
-    # inbound: received -> processing -> answered | skipped | dead_letter (given up: error_detail says why);
-    #   outbound: pending -> sending ->
-    #   queued/sent -> delivered -> read, or failed/undelivered/refused; "unknown" = send outcome ambiguous
-    status: Mapped[str] = mapped_column(String(16))
+    # inbound: received -> processing -> answered | skipped | dead_letter (given up after
+    #   MAX_TURN_ATTEMPTS: error_detail says why); outbound: pending -> sending ->
+    #   accepted/scheduled/queued -> sent -> delivered -> read, or failed/undelivered/
+    #   partially_delivered/canceled/refused; "unknown" = send outcome ambiguous, reconciled before any
+    #   new attempt. Ranks and what Twilio's statuses mean for a row: bot/twilio_adapter/statuses.py.
+    status: Mapped[str] = mapped_column(String(32))
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_detail: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -119,7 +121,7 @@ class StatusEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     twilio_sid: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))  # as Twilio sent it, even one we do not know
     error_code: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import phonenumbers
 
 from bot.twilio_adapter.records import Channel, InboundMessage, MediaItem, StatusUpdate
-from bot.twilio_adapter.statuses import TWILIO_STATUSES
+from bot.twilio_adapter.statuses import MAX_STATUS_CHARS
 
 WHATSAPP_PREFIX = "whatsapp:"
 DEFAULT_REGION = "CO"
@@ -76,8 +76,8 @@ def parse_status_form(form: Mapping[str, str], outbound_id: str | None) -> Statu
     status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
     if not sid or not status:
         raise InvalidForm("missing required field(s): MessageSid and MessageStatus")
-    if status not in TWILIO_STATUSES:
-        raise InvalidForm(f"unknown MessageStatus: {status!r}")
+    # A status we do not know is not an error: Twilio adds statuses; it is recorded and acknowledged.
+    status = status[:MAX_STATUS_CHARS]
     error_raw = (form.get("ErrorCode") or "").strip()
     try:
         error_code = int(error_raw) if error_raw else None

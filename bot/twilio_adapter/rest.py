@@ -102,6 +102,13 @@ class TwilioRestClient:
         response.raise_for_status()
         return [_remote(item) for item in _json(response).get("messages", [])]
 
+    async def fetch_message(self, sid: str) -> RemoteMessage:
+        """One message by its SID, with its current status."""
+        url = self._messages_url.removesuffix(".json") + f"/{sid}.json"
+        response = await self._client.get(url, auth=self._auth)
+        response.raise_for_status()
+        return _remote(_json(response))
+
     def media_url_for(self, url: str) -> str:
         """Map a Twilio media URL onto the configured API; refuse any other host (no SSRF)."""
         parts = urlsplit(url)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-# Rank of each status: a status callback may only move a message forward.
+# Rank of each status of our outbound rows: a row only ever moves to a higher rank.
+# pending/sending/unknown are ours (not yet at Twilio, or not known to be); the rest come from Twilio.
+# Decisions for the statuses besides queued/sent/delivered/read/failed/undelivered:
+# - accepted, scheduled (Messaging Services): Twilio has it, not yet sent; same rank as queued.
+# - partially_delivered: some parts reached the phone and some did not. An outcome like failed and
+#   undelivered (same rank: whichever comes first stays); a later delivered or read still wins.
+# - canceled (a scheduled message canceled before it went out): final, as our own "refused".
 STATUS_RANK: dict[str, int] = {
     "pending": 0,
     "sending": 1,
@@ -13,13 +19,37 @@ STATUS_RANK: dict[str, int] = {
     "sent": 3,
     "failed": 4,
     "undelivered": 4,
+    "partially_delivered": 4,
     "delivered": 5,
     "read": 6,
     "refused": 7,  # our own decision not to send; final
     "canceled": 7,
 }
-TWILIO_STATUSES = frozenset(STATUS_RANK) - {"pending", "sending", "unknown", "refused"}
+UNSENT_STATUSES = ("pending", "sending", "unknown")  # the outbox still owes these rows a send
+AT_TWILIO_FLOOR = "queued"  # the least a row with a Twilio SID can be: it is no longer unsent
+
+# What each status Twilio reports (send answer, list, status callback) makes of our row.
+# Twilio's "sending" (handing the message to the carrier) is not our "sending" (our request to
+# Twilio is in flight): the row becomes "queued". "receiving"/"received" belong to inbound messages:
+# recorded, they do not move an outbound row. A status missing here is recorded and acknowledged too.
+ROW_STATUS_FOR_TWILIO: dict[str, str | None] = {
+    "accepted": "accepted",
+    "scheduled": "scheduled",
+    "queued": "queued",
+    "sending": "queued",
+    "sent": "sent",
+    "failed": "failed",
+    "undelivered": "undelivered",
+    "partially_delivered": "partially_delivered",
+    "delivered": "delivered",
+    "read": "read",
+    "canceled": "canceled",
+    "receiving": None,
+    "received": None,
+}
+TWILIO_STATUSES = frozenset(ROW_STATUS_FOR_TWILIO)
 FAILED_STATUSES = frozenset({"failed", "undelivered"})
+MAX_STATUS_CHARS = 32  # the status columns' width; a longer unknown status is stored cut
 
 ERROR_UNSUBSCRIBED = 21610  # recipient replied STOP: opted out
 ERROR_WHATSAPP_WINDOW_CLOSED = 63016  # outside the 24 h window: template needed
@@ -40,6 +70,11 @@ ERROR_MEANINGS: dict[int, str] = {
 
 def moves_forward(current: str, new: str) -> bool:
     return STATUS_RANK.get(new, -1) > STATUS_RANK.get(current, -1)
+
+
+def row_status_for(twilio_status: str) -> str | None:
+    """The row status a Twilio status means; None when it must only be recorded."""
+    return ROW_STATUS_FOR_TWILIO.get(twilio_status)
 
 
 def is_opt_out_error(code: int | None) -> bool:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import json
 import os
 import re
 import time
+from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.db.engine import make_session_factory
+from bot.db.messages import conversations_with_unsent_outbound
+from bot.db.models import Message, utcnow
 from bot.gsm7 import is_gsm7
+from bot.settings import to_async_url
 from tests.e2e.conftest import Stack, new_phone
 from tests.e2e.db import messages_of
 
@@ -130,22 +139,72 @@ async def test_twilio_429_is_retried_and_sent_once(live: Stack) -> None:
     assert len(await live.outbound(phone)) == 1
 
 
+async def _outbound_rows(live: Stack, phone: str) -> list[Message]:
+    return [row for row in await messages_of(live.database_url, phone) if row.direction == "out"]
+
+
+def _json_lines(log: str) -> list[dict[str, Any]]:
+    entries = []
+    for line in log.splitlines():
+        with contextlib.suppress(ValueError):
+            entry = json.loads(line)
+            if isinstance(entry, dict):
+                entries.append(entry)
+    return entries
+
+
+async def _swept(live: Stack) -> list[int]:
+    """The conversations the recovery sweep would re-drain, however young their rows are."""
+    engine = create_async_engine(to_async_url(live.database_url))
+    try:
+        async with make_session_factory(engine)() as session:
+            later = utcnow() + timedelta(hours=1)
+            return list(await conversations_with_unsent_outbound(session, older_than=later))
+    finally:
+        await engine.dispose()
+
+
 async def test_ambiguous_send_is_reconciled_not_sent_twice(live: Stack) -> None:
-    """Twilio took the message but its answer never came (client timeout): no second copy."""
+    """Twilio took the message but its answer never came (client timeout 2 s): no second copy.
+
+    The fake's status callbacks (queued, sent, delivered) reach the web process while the worker is
+    still waiting for the answer: the row keeps "delivered" and leaves the sweep's set.
+    """
     phone = new_phone()
     await live.script(phone, [{"timeout_s": 4}])
     await live.send(phone, "hola")
     await live.wait_outbound(phone, 1)
+    await asyncio.sleep(4)  # past the worker's 2 s timeout and the fake's late answer
+    sent = await live.outbound(phone)
+    assert len(sent) == 1
+    [row] = await _outbound_rows(live, phone)
+    assert (row.twilio_sid, row.status) == (sent[0]["sid"], "delivered")
+    assert row.conversation_id not in await _swept(live)
+    postponed = [
+        entry
+        for entry in _json_lines(live.worker.tail(5000))
+        if entry.get("event") == "turn postponed" and entry.get("conversation_id") == row.conversation_id
+    ]
+    assert postponed == []  # Twilio had told us: no retry job for a send that went out
+
+
+async def test_lost_answer_and_lost_callbacks_are_reconciled_at_twilio(live: Stack) -> None:
+    """Neither the send's answer nor any status callback comes: the retry finds it in Twilio's list."""
+    phone = new_phone()
+    await live.script(phone, [{"timeout_s": 4, "status_callbacks": False}])
+    await live.send(phone, "hola")
+    [reply] = await live.wait_outbound(phone, 1)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        rows = [row for row in await messages_of(live.database_url, phone) if row.direction == "out"]
+        rows = await _outbound_rows(live, phone)
         if rows and rows[0].twilio_sid:
             break
         await asyncio.sleep(0.3)
     await asyncio.sleep(3)
-    sent = await live.outbound(phone)
-    assert len(sent) == 1
-    assert rows[0].twilio_sid == sent[0]["sid"]
+    assert len(await live.outbound(phone)) == 1 and reply["callbacks"] == []
+    [row] = await _outbound_rows(live, phone)
+    assert row.twilio_sid == reply["sid"] and row.status in ("queued", "sent", "delivered")
+    assert row.conversation_id not in await _swept(live)
 
 
 async def test_worker_killed_mid_send_loses_nothing_and_sends_once(live: Stack) -> None:

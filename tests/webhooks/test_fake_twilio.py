@@ -329,6 +329,40 @@ async def test_scripted_timeout_stores_the_message_but_answers_too_late(env: Env
     assert [c.form["MessageStatus"] for c in env.callbacks()] == ["queued", "sent", "delivered"]
 
 
+async def test_scripted_callbacks_off_still_moves_the_message_along(env: Env) -> None:
+    script = {"to": USER, "responses": [{"status_callbacks": False}]}
+    await env.client.post("/fake-twilio/_control/script", json=script)
+    silent = (await env.send(To=USER, From=SMS_FROM, Body="x", StatusCallback=CALLBACK)).json()["sid"]
+    loud = (await env.send(To=USER, From=SMS_FROM, Body="y", StatusCallback=CALLBACK)).json()["sid"]
+    assert await env.store.drain(5)
+    assert {c.form["MessageSid"] for c in env.callbacks()} == {loud}
+    message = env.store.get_message(silent)
+    assert message is not None and message.status == "delivered" and message.callbacks == []
+
+
+async def test_config_turns_every_callback_off_and_on(env: Env) -> None:
+    off = await env.client.post("/fake-twilio/_control/config", json={"status_callbacks": False})
+    assert off.json() == {"callback_delay_s": 0.001, "status_callbacks": False}
+    await env.send(To=USER, From=SMS_FROM, Body="x", StatusCallback=CALLBACK)
+    assert await env.store.drain(5)
+    assert env.callbacks() == []
+    on = await env.client.post("/fake-twilio/_control/config", json={"status_callbacks": True})
+    assert on.json()["status_callbacks"] is True
+    await env.send(To=USER, From=SMS_FROM, Body="y", StatusCallback=CALLBACK)
+    assert await env.store.drain(5)
+    assert [c.form["MessageStatus"] for c in env.callbacks()] == ["queued", "sent", "delivered"]
+
+
+async def test_scripted_error_can_answer_late_and_stores_nothing(env: Env) -> None:
+    late = {"http_status": 400, "error_code": 21610, "timeout_s": 0.3}
+    await env.client.post("/fake-twilio/_control/script", json={"responses": [late]})
+    started = asyncio.get_running_loop().time()
+    response = await env.send(To=USER, From=SMS_FROM, Body="x")
+    assert asyncio.get_running_loop().time() - started >= 0.3
+    assert error_of(response) == (400, 21610)
+    assert env.store.messages() == []
+
+
 async def test_rest_client_against_the_fake(env: Env) -> None:
     """The adapter's own client classifies the fake's answers the way the outbox expects."""
     http: httpx.AsyncClient = env.app.state.runtime.http
