@@ -16,3 +16,6 @@ TURN_LATENCY = Histogram(
     buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60),
 )
 RASA_CALLS = Counter("famibot_rasa_calls_total", "Calls to Rasa by outcome", ["outcome"])
+TWILIO_DELETIONS = Counter(
+    "famibot_twilio_deletions_total", "Deletes of messages and media at Twilio by outcome", ["outcome"]
+)
