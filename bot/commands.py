@@ -14,12 +14,12 @@ from bot.keywords import KeywordKind
 from bot.logs import get_logger
 from bot.media_policy import has_held_media
 from bot.menus import remember_menu
-from bot.privacy import data_summary, erase_personal_data, rasa_sender_ids
+from bot.privacy import data_summary, erase_personal_data, rasa_sender_ids, remote_copies
 from bot.rasa_client import BotReply, RasaClient
 from bot.rasa_trackers import delete_trackers
 from bot.replies import add_replies, store_replies
 from bot.runtime import Runtime
-from bot.twilio_copies import retry_due_deletions
+from bot.twilio_copies import delete_copies, retry_due_deletions
 
 log = get_logger(__name__)
 
@@ -243,6 +243,7 @@ async def delete_my_data(
     confirmation = BotReply(text=runtime.consent.erased)
     async with runtime.sessions() as session, session.begin():
         old_senders = await rasa_sender_ids(session, contact_id=contact.id)
+        copies = await remote_copies(session, contact_id=contact.id)  # queued by the erasure
         erased = await erase_personal_data(
             session, contact_id=contact.id, media_dir=runtime.settings.media_dir
         )
@@ -259,5 +260,6 @@ async def delete_my_data(
         log.error("old Rasa trackers not deleted", conversation_id=conversation.id, error=repr(exc))
     else:
         log.info("old Rasa trackers deleted", conversation_id=conversation.id, trackers=trackers)
-    await retry_due_deletions(runtime, limit=1_000)  # what was queued now (and older failures), ≤ 5 s
+    if await delete_copies(runtime, copies):  # at most 5 s; the rest is retried later
+        await retry_due_deletions(runtime)
     return stored

@@ -29,19 +29,15 @@ async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_d
     pre-qualification results, and queue the deletion of their copies at Twilio; return messages
     erased."""
     conversations = select(Conversation.id).where(Conversation.contact_id == contact_id)
-    rows = await session.execute(
-        select(Message.twilio_sid, Message.media).where(Message.conversation_id.in_(conversations))
+    await queue_copies(session, await remote_copies(session, contact_id=contact_id), reason="erasure")
+    media_lists = await session.scalars(
+        select(Message.media).where(Message.conversation_id.in_(conversations), Message.body != ERASED)
     )
-    copies: list[Copy] = []
-    sids: list[str | None] = []
-    for sid, media in rows:
-        sids.append(sid)
-        copies.extend(media_copies(media or []))
+    for media in media_lists:
         for item in media or []:
             key = item.get("key") if isinstance(item, dict) else None
             if key:
                 (media_dir / key).unlink(missing_ok=True)  # ID photos are sensitive: gone, not hidden
-    await queue_copies(session, [*copies, *message_copies(sids)], reason="erasure")
     result = await session.execute(
         update(Message)
         .where(Message.conversation_id.in_(conversations), Message.body != ERASED)
@@ -79,6 +75,21 @@ def erased_evaluation(evaluation: dict[str, Any]) -> dict[str, Any]:
             if isinstance(rule, dict)
         ],
     }
+
+
+async def remote_copies(session: AsyncSession, *, contact_id: int) -> list[Copy]:
+    """Every copy at Twilio of the person's messages not erased yet: media first, then the messages
+    (inbound MessageSids and the SIDs of our replies)."""
+    conversations = select(Conversation.id).where(Conversation.contact_id == contact_id)
+    rows = (
+        await session.execute(
+            select(Message.twilio_sid, Message.media).where(
+                Message.conversation_id.in_(conversations), Message.body != ERASED
+            )
+        )
+    ).all()
+    media = [copy for _, items in rows for copy in media_copies(items or [])]
+    return [*media, *message_copies(sid for sid, _ in rows)]
 
 
 async def rasa_sender_ids(session: AsyncSession, *, contact_id: int) -> list[str]:
