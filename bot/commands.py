@@ -12,11 +12,14 @@ from bot.db.models import Consent, Contact, Conversation, Message, utcnow
 from bot.handoff import handoff_reply
 from bot.keywords import KeywordKind
 from bot.logs import get_logger
+from bot.media_policy import has_held_media
 from bot.menus import remember_menu
-from bot.privacy import data_summary, erase_personal_data
+from bot.privacy import data_summary, erase_personal_data, rasa_sender_ids, remote_copies
 from bot.rasa_client import BotReply, RasaClient
+from bot.rasa_trackers import delete_trackers
 from bot.replies import add_replies, store_replies
 from bot.runtime import Runtime
+from bot.twilio_copies import delete_copies, retry_due_deletions
 
 log = get_logger(__name__)
 
@@ -24,9 +27,6 @@ COMMAND_KEY = "famibot_command"
 
 
 CONSENT_ASKED_TTL_S = 7 * 24 * 3600
-ERASED_CONFIRMATION = (
-    "Listo, borramos sus datos. Guardamos solo su número y la prueba de su autorización, como pide la ley."
-)
 
 
 def commands_in(replies: list[BotReply]) -> dict[str, dict[str, object]]:
@@ -78,9 +78,12 @@ def _consent_key(conversation_id: int) -> str:
 async def ask_consent(
     runtime: Runtime, conversation: Conversation, message: Message, replies: list[BotReply]
 ) -> list[Message]:
-    """Show the consent text of data/consent.yml and remember which version was shown."""
+    """Show the consent text of data/consent.yml and remember which version was shown; a file sent
+    before consent was not kept (bot/media_policy.py), and the question starts by saying so."""
     await runtime.redis.set(_consent_key(conversation.id), runtime.consent.version, ex=CONSENT_ASKED_TTL_S)
-    return await store_replies(runtime, conversation, message, [*_words(replies), runtime.consent.question()])
+    held = [BotReply(text=runtime.consent.media_held)] if has_held_media(message.media) else []
+    question = runtime.consent.question()
+    return await store_replies(runtime, conversation, message, [*held, *_words(replies), question])
 
 
 async def record_consent(
@@ -231,14 +234,19 @@ async def request_human(
 async def delete_my_data(
     runtime: Runtime, conversation: Conversation, contact: Contact, message: Message
 ) -> list[Message]:
-    """Erase the person's data (confirmed in the dialogue), keep what the law needs, say so."""
-    confirmation = BotReply(text=ERASED_CONFIRMATION)
+    """Erase the person's data (confirmed in the dialogue), keep what the law needs, say so.
+
+    In one transaction: erase, queue the copies at Twilio for deletion, give the conversations new
+    Rasa sender ids, store the confirmation. Then delete the old Rasa trackers and try the Twilio
+    deletions; what fails there is retried later (bot/twilio_copies.py), the local erasure stands.
+    """
+    confirmation = BotReply(text=runtime.consent.erased)
     async with runtime.sessions() as session, session.begin():
+        old_senders = await rasa_sender_ids(session, contact_id=contact.id)
+        copies = await remote_copies(session, contact_id=contact.id)  # queued by the erasure
         erased = await erase_personal_data(
             session, contact_id=contact.id, media_dir=runtime.settings.media_dir
         )
-        # Rasa's Redis tracker store cannot delete a tracker: the conversation gets a new sender id, so
-        # Rasa never reads the old one again and it expires (record_exp in nlu/endpoints.yml).
         fresh = await conversations.new_rasa_sender_ids(session, contact_id=contact.id)
         conversation.rasa_sender_id = fresh[conversation.id]  # the rest of this job uses the new one
         stored, menu = await add_replies(
@@ -246,4 +254,12 @@ async def delete_my_data(
         )
     log.info("personal data erased", conversation_id=conversation.id, messages=erased)
     await remember_menu(runtime.redis, conversation.id, menu)
+    try:
+        trackers = await delete_trackers(runtime, old_senders)
+    except Exception as exc:  # the erasure stands; the old tracker still expires (record_exp)
+        log.error("old Rasa trackers not deleted", conversation_id=conversation.id, error=repr(exc))
+    else:
+        log.info("old Rasa trackers deleted", conversation_id=conversation.id, trackers=trackers)
+    if await delete_copies(runtime, copies):  # at most 5 s; the rest is retried later
+        await retry_due_deletions(runtime)
     return stored

@@ -25,6 +25,9 @@ class ConsentText(BaseModel):
     text: str = Field(min_length=20)
     accept_title: str = Field(min_length=1, max_length=20)
     decline_title: str = Field(min_length=1, max_length=20)
+    # Not part of the consent text (nor of its version): what the gateway says about the data.
+    media_held: str = Field(min_length=20)
+    erased: str = Field(min_length=20)
 
     @cached_property
     def rendered(self) -> str:

@@ -1,4 +1,8 @@
-"""Download inbound media from Twilio into MEDIA_DIR. ID photos are sensitive: owner-only files."""
+"""Download inbound media from Twilio into MEDIA_DIR. ID photos are sensitive: owner-only files.
+
+A file is named only from values checked first: the conversation id (ours), the MessageSid and the
+MediaSid in Twilio's shapes (bot/twilio_adapter/sids.py) and an extension from the content type.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 from bot.logs import get_logger
 from bot.twilio_adapter.rest import MediaRejected, TwilioRestClient
+from bot.twilio_adapter.sids import InvalidSid, is_message_sid, media_sids
 
 log = get_logger(__name__)
 
@@ -27,8 +32,16 @@ async def store_media(
     """Return the media list with a storage ``key`` (or an ``error``) for each item."""
     stored = []
     for index, item in enumerate(media):
-        if item.get("key"):
+        if item.get("key") or item.get("error") or item.get("held"):
             stored.append(item)
+            continue
+        try:
+            if not is_message_sid(message_sid):
+                raise InvalidSid("the message has no valid MessageSid")
+            _, media_sid = media_sids(str(item.get("url") or ""))
+        except InvalidSid as exc:
+            log.warning("media not stored", conversation_id=conversation_id, index=index, reason=str(exc))
+            stored.append({**item, "error": str(exc)})
             continue
         declared = str(item.get("content_type") or "")
         limit = IMAGE_LIMIT if declared.startswith("image/") else DOCUMENT_LIMIT
@@ -39,10 +52,11 @@ async def store_media(
             stored.append({**item, "error": str(exc)})
             continue
         extension = mimetypes.guess_extension(downloaded.content_type) or ".bin"
-        key = f"{conversation_id}/{message_sid}-{index}{extension}"
+        key = f"{int(conversation_id)}/{message_sid}-{index}{extension}"
         _write_private(media_dir / key, downloaded.content)
+        size = len(downloaded.content)
         stored.append(
-            {**item, "key": key, "content_type": downloaded.content_type, "bytes": len(downloaded.content)}
+            {**item, "sid": media_sid, "key": key, "content_type": downloaded.content_type, "bytes": size}
         )
     return stored
 

@@ -28,3 +28,6 @@ TURN_FAILURES = Counter(
     "happened next (retry; waiting_for_rasa: Rasa down, the try does not count; dead_letter)",
     ["reason", "outcome"],
 )
+TWILIO_DELETIONS = Counter(
+    "famibot_twilio_deletions_total", "Deletes of messages and media at Twilio by outcome", ["outcome"]
+)

@@ -3,7 +3,9 @@
 Erasing keeps only what the law and their own choices require: the phone number (to honour an
 opt-out), the consent records (the proof of authorisation) and message metadata without content.
 Pre-qualification results keep their outcome, product, rules version and which rules passed; the
-name, document number, answers and the values checked are erased.
+name, document number, answers and the values checked are erased. The copies at Twilio (every
+message and media SID we stored) are queued for deletion in the same transaction
+(bot/twilio_copies.py), and the caller deletes the old Rasa trackers (bot/rasa_trackers.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Consent, Contact, Conversation, HandoffRequest, Message, PrequalEvaluation
+from bot.twilio_copies import Copy, media_copies, message_copies, queue_copies
 
 ERASED = "[borrado]"
 BOGOTA = ZoneInfo("America/Bogota")
@@ -23,12 +26,14 @@ BOGOTA = ZoneInfo("America/Bogota")
 
 async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_dir: Path) -> int:
     """Erase message contents, media files, profile, hand-off answers and the person's data in
-    pre-qualification results; return messages erased."""
+    pre-qualification results, and queue the deletion of their copies at Twilio; return messages
+    erased."""
     conversations = select(Conversation.id).where(Conversation.contact_id == contact_id)
-    rows = await session.execute(
-        select(Message.media).where(Message.conversation_id.in_(conversations), Message.direction == "in")
+    await queue_copies(session, await remote_copies(session, contact_id=contact_id), reason="erasure")
+    media_lists = await session.scalars(
+        select(Message.media).where(Message.conversation_id.in_(conversations), Message.body != ERASED)
     )
-    for (media,) in rows:
+    for media in media_lists:
         for item in media or []:
             key = item.get("key") if isinstance(item, dict) else None
             if key:
@@ -72,6 +77,29 @@ def erased_evaluation(evaluation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def remote_copies(session: AsyncSession, *, contact_id: int) -> list[Copy]:
+    """Every copy at Twilio of the person's messages not erased yet: media first, then the messages
+    (inbound MessageSids and the SIDs of our replies)."""
+    conversations = select(Conversation.id).where(Conversation.contact_id == contact_id)
+    rows = (
+        await session.execute(
+            select(Message.twilio_sid, Message.media).where(
+                Message.conversation_id.in_(conversations), Message.body != ERASED
+            )
+        )
+    ).all()
+    media = [copy for _, items in rows for copy in media_copies(items or [])]
+    return [*media, *message_copies(sid for sid, _ in rows)]
+
+
+async def rasa_sender_ids(session: AsyncSession, *, contact_id: int) -> list[str]:
+    """The Rasa sender ids of the contact's conversations (their trackers hold what they wrote)."""
+    found = await session.scalars(
+        select(Conversation.rasa_sender_id).where(Conversation.contact_id == contact_id)
+    )
+    return list(found.all())
+
+
 async def data_summary(session: AsyncSession, *, contact_id: int) -> str:
     """A short, plain-Spanish summary of what is stored about the person."""
     contact = await session.get(Contact, contact_id)
@@ -86,7 +114,7 @@ async def data_summary(session: AsyncSession, *, contact_id: int) -> str:
     media = await session.scalars(
         select(Message.media).where(Message.conversation_id.in_(conversations), Message.direction == "in")
     )
-    files = sum(len(items or []) for items in media)
+    files = sum(1 for items in media for item in items or [] if isinstance(item, dict) and item.get("key"))
     consent = await session.scalar(
         select(Consent).where(Consent.contact_id == contact_id).order_by(Consent.answered_at.desc()).limit(1)
     )

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     ops_token: SecretStr = SecretStr(DEV_OPS_TOKEN)
     database_url: str = "sqlite:///var/famibot.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Where Rasa keeps its trackers (scripts/run_rasa.sh gives Rasa REDIS_URL); erasure deletes them.
+    rasa_tracker_redis_url: str | None = None
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr = SecretStr(DEV_RASA_TOKEN)
     actions_url: str = "http://127.0.0.1:5055"
@@ -110,6 +112,10 @@ class Settings(BaseSettings):
     @cached_property
     def sync_database_url(self) -> str:
         return to_sync_url(self.database_url)
+
+    @property
+    def rasa_redis_url(self) -> str:
+        return self.rasa_tracker_redis_url or self.redis_url
 
     @property
     def public_host(self) -> str:

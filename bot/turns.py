@@ -26,7 +26,7 @@ from bot.commands import answer_keyword, apply_commands
 from bot.db import messages
 from bot.db.models import Contact, Conversation, Message, utcnow
 from bot.logs import get_logger
-from bot.media import store_media
+from bot.media_policy import prepare_media
 from bot.menus import resolve_choice
 from bot.metrics import RASA_CALLS, TURN_LATENCY
 from bot.outbox import send_rows
@@ -170,17 +170,8 @@ async def take_turn(
         await _finish(runtime, message, status="skipped", detail=skip_reason)
         log_.info("turn skipped", reason=skip_reason)
         return []
-    media = message.media
-    if media and any(not item.get("key") and not item.get("error") for item in media):
-        media = await store_media(
-            runtime.twilio,
-            runtime.settings.media_dir,
-            conversation_id=conversation.id,
-            message_sid=message.twilio_sid or str(message.id),
-            media=media,
-        )
-        async with runtime.sessions() as session, session.begin():
-            await messages.set_status(session, message_id=message.id, media=media)
+    media, held_payload = await prepare_media(runtime, conversation, contact, message)  # consent first
+    instead = instead or held_payload
     replies = None
     if claimed_before:  # an earlier attempt may have reached Rasa
         earlier = await rasa.turn_in_tracker(

@@ -15,6 +15,7 @@ from arq import Retry, cron, func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
+from bot import twilio_copies
 from bot.db import messages
 from bot.db.models import utcnow
 from bot.logs import configure_logging, get_logger
@@ -127,7 +128,11 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 keep_result=0,
             )
         ],
-        "cron_jobs": [cron(recover_stalled, second={5, 35}, run_at_startup=True, keep_result=0)],
+        "cron_jobs": [
+            cron(recover_stalled, second={5, 35}, run_at_startup=True, keep_result=0),
+            # Copies at Twilio still to delete (erasure, downloaded or held media): docs/PRIVACY.md.
+            cron(twilio_copies.retry_job, second={20}, keep_result=0),
+        ],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),

@@ -31,6 +31,7 @@ from webhooks.fake_twilio_store import (
     DEFAULT_CODE_FOR_STATUS,
     FAILED,
     FAKE_PREFIX,
+    IN_PROGRESS,
     STATUS_PATHS,
     CallbackRecord,
     FakeMessage,
@@ -278,10 +279,44 @@ async def fetch_media(
 ) -> Response:
     if (denied := _denied(request, runtime.settings, account_sid)) is not None:
         return denied
-    item = get_store(request.app).get_media(media_sid)
+    item = get_store(request.app).get_media(media_sid.removesuffix(".json"))
     if item is None or item.message_sid != message_sid:
         return twilio_error(404, 20404, f"The requested resource {request.url.path} was not found")
     return Response(item.content, media_type=item.content_type)
+
+
+@router.delete(ACCOUNT + "/Messages/{message_sid}.json")
+async def delete_message(
+    account_sid: str, message_sid: str, request: Request, runtime: RuntimeDep
+) -> Response:
+    """204 and the message (with its media) is gone; 404 when unknown; 20009 while still in progress."""
+    if (denied := _denied(request, runtime.settings, account_sid)) is not None:
+        return denied
+    store = get_store(request.app)
+    if (failing := store.take_failing_delete()) is not None:
+        return twilio_error(failing, DEFAULT_CODE_FOR_STATUS.get(failing, 20500))
+    message = store.get_message(message_sid)
+    if message is None:
+        return twilio_error(404, 20404, f"The requested resource {request.url.path} was not found")
+    if message.status in IN_PROGRESS:
+        return twilio_error(409, 20009)
+    store.delete_message(message_sid)
+    return Response(status_code=204)
+
+
+@router.delete(ACCOUNT + "/Messages/{message_sid}/Media/{media_sid}")
+async def delete_media(
+    account_sid: str, message_sid: str, media_sid: str, request: Request, runtime: RuntimeDep
+) -> Response:
+    """204 and the media URL answers 404 from now on; 404 when unknown."""
+    if (denied := _denied(request, runtime.settings, account_sid)) is not None:
+        return denied
+    store = get_store(request.app)
+    if (failing := store.take_failing_delete()) is not None:
+        return twilio_error(failing, DEFAULT_CODE_FOR_STATUS.get(failing, 20500))
+    if not store.delete_media(message_sid, media_sid.removesuffix(".json")):
+        return twilio_error(404, 20404, f"The requested resource {request.url.path} was not found")
+    return Response(status_code=204)
 
 
 router.include_router(fake_twilio_control.router)

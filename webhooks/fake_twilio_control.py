@@ -61,6 +61,13 @@ class ConfigRequest(BaseModel):
     status_callbacks: bool | None = None  # False: no message fires status callbacks until turned on
 
 
+class DeletesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fail_next: int = Field(ge=0, le=1000)
+    http_status: int = Field(default=503, ge=400, le=599)
+
+
 class MediaRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -101,6 +108,31 @@ async def control_config(payload: ConfigRequest, request: Request) -> dict[str, 
 async def control_drain(request: Request, timeout_s: float = 10.0) -> dict[str, bool]:
     """Wait until every status callback in flight has been fired."""
     return {"idle": await get_store(request.app).drain(min(max(timeout_s, 0.0), 60.0))}
+
+
+@router.post("/deletes")
+async def control_deletes(payload: DeletesRequest, request: Request) -> dict[str, int]:
+    """Make the next ``fail_next`` DELETEs (messages or media) answer ``http_status``."""
+    store = get_store(request.app)
+    store.failing_deletes, store.failing_delete_status = payload.fail_next, payload.http_status
+    return {"fail_next": payload.fail_next}
+
+
+@router.get("/media")
+async def control_media_list(request: Request) -> dict[str, Any]:
+    """Every media item still stored: SIDs, type and size (not the bytes)."""
+    items = get_store(request.app).all_media()
+    return {
+        "media": [
+            {
+                "sid": i.sid,
+                "message_sid": i.message_sid,
+                "content_type": i.content_type,
+                "size": len(i.content),
+            }
+            for i in items
+        ]
+    }
 
 
 @router.get("/messages")

@@ -40,6 +40,7 @@ STATUS_PATHS: dict[str, tuple[str, ...]] = {
 # Texts Twilio gives for the codes the product cares about (others get a generic text).
 ERROR_TEXTS: dict[int, str] = {
     20003: "Authenticate",
+    20009: "Cannot delete this resource before it is complete",
     21655: "The ContentSid is Invalid",
     20404: "The requested resource was not found",
     20429: "Too Many Requests",
@@ -63,6 +64,7 @@ ERROR_TEXTS: dict[int, str] = {
     "If you want to send a freeform message, please use a template.",
     63018: "Rate limit exceeded for Channel",
 }
+IN_PROGRESS = frozenset({"accepted", "scheduled", "queued", "sending"})  # Twilio refuses to delete these
 DEFAULT_CODE_FOR_STATUS = {400: 21211, 401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
 
 
@@ -213,6 +215,8 @@ class FakeTwilioStore:
         self._scripts: list[tuple[str | None, ScriptedOutcome]] = []
         self._media: OrderedDict[str, StoredMedia] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.failing_deletes = 0  # the next N deletes answer ``failing_delete_status`` (tests)
+        self.failing_delete_status = 503
 
     # messages
     def add_message(self, message: FakeMessage) -> None:
@@ -230,6 +234,21 @@ class FakeTwilioStore:
             for message in self._messages.values()
             if (to is None or message.to == to) and (from_ is None or message.from_ == from_)
         ]
+
+    def delete_message(self, sid: str) -> bool:
+        """Forget the message and its media, as Twilio does; False when there was no such message."""
+        if self._messages.pop(sid, None) is None:
+            return False
+        for media_sid in [item.sid for item in self._media.values() if item.message_sid == sid]:
+            del self._media[media_sid]
+        return True
+
+    def take_failing_delete(self) -> int | None:
+        """The HTTP status the next delete must fail with, when a test scripted failures."""
+        if self.failing_deletes <= 0:
+            return None
+        self.failing_deletes -= 1
+        return self.failing_delete_status
 
     # scripted outcomes
     def add_script(self, to: str | None, outcomes: list[ScriptedOutcome]) -> int:
@@ -263,6 +282,16 @@ class FakeTwilioStore:
     def get_media(self, sid: str) -> StoredMedia | None:
         return self._media.get(sid)
 
+    def delete_media(self, message_sid: str, sid: str) -> bool:
+        item = self._media.get(sid)
+        if item is None or item.message_sid != message_sid:
+            return False
+        del self._media[sid]
+        return True
+
+    def all_media(self) -> list[StoredMedia]:
+        return list(self._media.values())
+
     # background work (status callbacks)
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -283,6 +312,7 @@ class FakeTwilioStore:
         self._messages.clear()
         self._scripts.clear()
         self._media.clear()
+        self.failing_deletes = 0
 
 
 def get_store(app: FastAPI) -> FakeTwilioStore:

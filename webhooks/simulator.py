@@ -12,6 +12,8 @@ import base64
 import binascii
 import json
 import secrets
+from collections import OrderedDict
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +30,15 @@ from bot.settings import Settings
 from bot.twilio_adapter.signature import sign
 from webhooks.deps import RuntimeDep
 from webhooks.fake_twilio_control import register_media
-from webhooks.fake_twilio_store import API_VERSION, FakeMessage, FakeTwilioStore, get_store, new_sid
+from webhooks.fake_twilio_store import (
+    API_VERSION,
+    MAX_MEDIA_ITEMS,
+    FakeMessage,
+    FakeTwilioStore,
+    StoredMedia,
+    get_store,
+    new_sid,
+)
 
 router = APIRouter(prefix="/simulator", include_in_schema=False)
 HERE = Path(__file__).resolve().parent
@@ -182,7 +192,8 @@ async def send(payload: SendRequest, request: Request, runtime: RuntimeDep) -> J
         if len(content) > MEDIA_LIMITS[payload.media.content_type]:
             raise HTTPException(413, "El archivo es demasiado grande para WhatsApp.")
         ctype = payload.media.content_type
-        _, url = register_media(request, settings, content_type=ctype, content=content, message_sid=sid)
+        item, url = register_media(request, settings, content_type=ctype, content=content, message_sid=sid)
+        _keep_on_phone(request, item)
         media = (url, ctype)
     form = build_inbound_form(
         settings,
@@ -228,9 +239,9 @@ async def send(payload: SendRequest, request: Request, runtime: RuntimeDep) -> J
 async def conversation(request: Request, channel: Channel, phone: str) -> dict[str, Any]:
     """The conversation with this address, oldest first: what the user sent and what the bot sent."""
     address = address_of(channel, to_e164(phone))
-    store = get_store(request.app)
+    store, phone_copies = get_store(request.app), _phone_copies(request)
     items = [
-        _view(message, channel, store)
+        _view(message, channel, store, phone_copies)
         for message in store.messages()
         if (message.direction == "inbound" and message.from_ == address)
         or (message.direction != "inbound" and message.to == address)
@@ -238,12 +249,32 @@ async def conversation(request: Request, channel: Channel, phone: str) -> dict[s
     return {"address": address, "messages": items}
 
 
-def _view(message: FakeMessage, channel: Channel, store: FakeTwilioStore) -> dict[str, Any]:
+def _phone_copies(request: Request) -> OrderedDict[str, StoredMedia]:
+    """What the simulated phone keeps of the files it sent: the bot deletes Twilio's copy once it
+    has its own (or when it may not keep it), but the person still sees their photo."""
+    copies = getattr(request.app.state, "simulator_phone_media", None)
+    if not isinstance(copies, OrderedDict):
+        copies = OrderedDict()
+        request.app.state.simulator_phone_media = copies
+    return copies
+
+
+def _keep_on_phone(request: Request, item: StoredMedia) -> None:
+    copies = _phone_copies(request)
+    copies[item.sid] = item
+    while len(copies) > MAX_MEDIA_ITEMS:
+        copies.popitem(last=False)
+
+
+def _view(
+    message: FakeMessage, channel: Channel, store: FakeTwilioStore, phone: Mapping[str, StoredMedia]
+) -> dict[str, Any]:
     inbound = message.direction == "inbound"
     media = []
     for index, url in enumerate(message.media_urls):
         types = message.media_content_types
-        item = store.get_media(url.rstrip("/").rsplit("/", 1)[-1])
+        sid = url.rstrip("/").rsplit("/", 1)[-1]
+        item = phone.get(sid) or store.get_media(sid)
         if item is not None:
             media.append({"url": f"/simulator/api/media/{item.sid}", "content_type": item.content_type})
         else:
@@ -271,7 +302,7 @@ def _view(message: FakeMessage, channel: Channel, store: FakeTwilioStore) -> dic
 @router.get("/api/media/{media_sid}")
 async def media_file(media_sid: str, request: Request) -> Response:
     """Media the user attached, for the page to show (the fake's own URL needs Basic auth)."""
-    item = get_store(request.app).get_media(media_sid)
+    item = _phone_copies(request).get(media_sid) or get_store(request.app).get_media(media_sid)
     if item is None:
         raise HTTPException(404, "No existe ese archivo.")
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}

@@ -182,3 +182,23 @@ class PrequalEvaluation(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the rest: no name, no number
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # Evaluation.to_dict()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TwilioDeletion(Base):
+    """A copy at Twilio we must delete (a Message, or one Media of it) and have not deleted yet.
+
+    Rows are written with the erasure (or right after a download) and removed once Twilio answers
+    204/404; a failed try moves ``next_attempt_at`` forward. Only SIDs: no content, no phone number.
+    """
+
+    __tablename__ = "twilio_deletions"
+    __table_args__ = (UniqueConstraint("message_sid", "media_sid", name="uq_twilio_deletions_sids"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(34))
+    media_sid: Mapped[str] = mapped_column(String(34), default="")  # "" = the whole Message
+    reason: Mapped[str] = mapped_column(String(16))  # downloaded | held | erasure
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

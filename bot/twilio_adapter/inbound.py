@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import phonenumbers
 
 from bot.twilio_adapter.records import Channel, InboundMessage, MediaItem, StatusUpdate
+from bot.twilio_adapter.sids import is_message_sid
 from bot.twilio_adapter.statuses import MAX_STATUS_CHARS
 
 WHATSAPP_PREFIX = "whatsapp:"
@@ -40,6 +41,8 @@ def parse_message_form(form: Mapping[str, str]) -> InboundMessage:
     missing = [name for name, value in (("MessageSid", sid), ("From", sender)) if not value]
     if missing:
         raise InvalidForm("missing required field(s): " + ", ".join(missing))
+    if not is_message_sid(sid):  # it names files and Twilio resources: only Twilio's own shape
+        raise InvalidForm("MessageSid is not SM/MM followed by 32 hex digits")
     return InboundMessage(
         message_sid=sid,
         channel=channel_of(sender),

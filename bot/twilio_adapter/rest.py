@@ -1,4 +1,4 @@
-"""Twilio REST client over httpx: send, list (to reconcile), download media.
+"""Twilio REST client over httpx: send, list (to reconcile), download media, delete messages and media.
 
 The base URL is TWILIO_API_BASE_URL: the real API in production, the local fake in dev and tests —
 the same code path either way. Twilio's send has no idempotency key, so failures are classified:
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.twilio_adapter.records import OutboundRequest, RemoteMessage, SentMessage
+from bot.twilio_adapter.sids import InvalidSid, is_media_sid, is_message_sid
 
 REAL_API_HOST = "api.twilio.com"
 MEDIA_LIMIT_BYTES = 16 * 1024 * 1024
@@ -45,6 +46,15 @@ class TwilioRejected(TwilioSendError):
 
 class MediaRejected(Exception):
     """A media URL that is not Twilio's, too large, or unreadable."""
+
+
+class DeleteFailed(Exception):
+    """Twilio did not delete the resource this time (down, 5xx, 429, or 20009 "not complete yet"):
+    try again later. A resource Twilio does not know (404) counts as deleted, not as a failure."""
+
+    def __init__(self, reason: str, *, reached: bool) -> None:
+        super().__init__(reason)
+        self.reached = reached  # False: Twilio did not answer at all (no point trying more now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +149,31 @@ class TwilioRestClient:
         except httpx.HTTPError as exc:
             raise MediaRejected(f"media download failed: {exc!r}") from exc
         return DownloadedMedia(content=b"".join(chunks), content_type=content_type.split(";")[0].strip())
+
+    async def delete_message(self, message_sid: str) -> None:
+        """DELETE the Message resource (Twilio deletes its media with it); 204 or 404 = gone."""
+        if not is_message_sid(message_sid):
+            raise InvalidSid("not a MessageSid")
+        await self._delete(
+            f"{self._base}/2010-04-01/Accounts/{self._account_sid}/Messages/{message_sid}.json"
+        )
+
+    async def delete_media(self, message_sid: str, media_sid: str) -> None:
+        """DELETE one Media resource of a message; 204 or 404 = gone."""
+        if not (is_message_sid(message_sid) and is_media_sid(media_sid)):
+            raise InvalidSid("not a MessageSid and MediaSid")
+        account = f"{self._base}/2010-04-01/Accounts/{self._account_sid}"
+        await self._delete(f"{account}/Messages/{message_sid}/Media/{media_sid}.json")
+
+    async def _delete(self, url: str) -> None:
+        try:
+            response = await self._client.delete(url, auth=self._auth)
+        except httpx.HTTPError as exc:
+            raise DeleteFailed(f"Twilio not reached: {type(exc).__name__}", reached=False) from exc
+        if response.status_code in (200, 204, 404):
+            return
+        code = _json(response).get("code")
+        raise DeleteFailed(f"Twilio answered {response.status_code} (code {code})", reached=True)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

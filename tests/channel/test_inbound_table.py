@@ -21,6 +21,7 @@ class Row:
     status: int
     stored: dict[str, object] | None = None  # expected message fields, None = nothing stored
     contact: dict[str, object] = field(default_factory=dict)
+    reason: str = "missing"  # what a 400's detail says
 
 
 ROWS = [
@@ -42,6 +43,8 @@ ROWS = [
     Row("whatsapp button, no signature", "whatsapp_button", "none", 403),
     Row("no MessageSid", "missing_message_sid", "valid", 400),
     Row("no From", "missing_from", "valid", 400),
+    Row("MessageSid names a path", "bad_message_sid", "valid", 400, reason="MessageSid is not"),
+    Row("MessageSid in capitals", "uppercase_message_sid", "valid", 400, reason="MessageSid is not"),
 ]  # fmt: skip
 
 
@@ -58,7 +61,7 @@ async def test_inbound_row(row: Row, settings: Settings) -> None:
         if row.stored is None:
             assert stored == [] and contacts == [] and jobs == []
             if row.status == 400:
-                assert "missing" in response.json()["detail"]
+                assert row.reason in response.json()["detail"]
             return
         assert response.headers["content-type"].startswith("text/xml")
         assert "<Response/>" in response.text

@@ -147,6 +147,7 @@ def stack(
             "DEV_TOOLS": "true",  # the fake Twilio API the worker sends to
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
+            "RASA_TRACKER_REDIS_URL": f"{REDIS_BASE}/{REDIS_DB['rasa']}",  # erasure deletes trackers there
             "RASA_URL": f"http://127.0.0.1:{proxy_port}",
             "RASA_TOKEN": RASA_TOKEN,
             "ACTIONS_URL": rasa_server.actions_url,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.engine import make_session_factory
-from bot.db.models import Contact, Conversation, Message
+from bot.db.models import Base, Contact, Conversation, Message
 from bot.settings import to_async_url
 
 
@@ -50,5 +50,19 @@ async def sms_turn_sizes(database_url: str) -> list[tuple[int, bool]]:
                 total, gsm7 = turns.get(reply_to_id, (0, True))
                 turns[reply_to_id] = (total + (segments or 0), gsm7 and encoding == "GSM-7")
             return list(turns.values())
+    finally:
+        await engine.dispose()
+
+
+async def every_stored_value(database_url: str) -> str:
+    """Every row of every table of the app's database, as one text to search for a person's data."""
+    engine = create_async_engine(to_async_url(database_url))
+    try:
+        async with engine.connect() as connection:
+            parts = []
+            for table in Base.metadata.sorted_tables:
+                rows = await connection.execute(select(table))
+                parts.extend(repr(tuple(row)) for row in rows)
+            return "\n".join(parts)
     finally:
         await engine.dispose()

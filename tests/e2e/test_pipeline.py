@@ -229,7 +229,13 @@ async def test_worker_killed_mid_send_loses_nothing_and_sends_once(live: Stack) 
 
 
 async def test_whatsapp_photo_is_downloaded_privately_and_acknowledged(live: Stack) -> None:
+    """With consent (a photo before it is not fetched: tests/e2e/test_data_rights.py), the photo is
+    stored owner-only and Twilio's copy is deleted right after the download."""
     phone = new_phone()
+    await live.send(phone, "quiero un credito", channel="whatsapp")
+    await live.wait_outbound(phone, 1, channel="whatsapp")
+    await live.send(phone, "Acepto", channel="whatsapp", ButtonPayload="/affirm", ButtonText="Acepto")
+    await live.wait_outbound(phone, 2, channel="whatsapp")
     png = base64.b64decode(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
     )
@@ -240,13 +246,15 @@ async def test_whatsapp_photo_is_downloaded_privately_and_acknowledged(live: Sta
     assert media.status_code == 201
     url = media.json()["url"]
     await live.send(phone, "", channel="whatsapp", NumMedia="1", MediaUrl0=url, MediaContentType0="image/png")
-    [reply] = await live.wait_outbound(phone, 1, channel="whatsapp")
+    reply = (await live.wait_outbound(phone, 3, channel="whatsapp"))[2]
     assert "Recibimos su archivo" in reply["body"]
-    [inbound, _] = await messages_of(live.database_url, phone)
+    inbound = [row for row in await messages_of(live.database_url, phone) if row.direction == "in"][-1]
     key = inbound.media[0]["key"]
     stored = live.logs / "media" / key
     assert stored.read_bytes() == png
     assert stored.stat().st_mode & 0o777 == 0o600
+    at_twilio = (await live.http.get("/fake-twilio/_control/media")).json()["media"]
+    assert media.json()["sid"] not in {item["sid"] for item in at_twilio}
 
 
 async def test_metrics_show_inbound_outbound_turns_and_queue(live: Stack) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.consent import ConsentText, load_consent
 from bot.gsm7 import is_gsm7
+from bot.rasa_client import BotReply
 from bot.rendering import render_turn
 from bot.text import normalise
 
@@ -35,3 +36,10 @@ def test_the_version_is_the_hash_of_exactly_what_is_shown() -> None:
     assert changed.version != CONSENT.version
     retitled = ConsentText.model_validate({**CONSENT.model_dump(), "accept_title": "Sí acepto"})
     assert retitled.version != CONSENT.version
+
+
+def test_the_erasure_confirmation_and_the_held_media_notice_fit_one_sms_turn_each() -> None:
+    for text in (CONSENT.erased, CONSENT.media_held):
+        [part] = render_turn([BotReply(text=text)], "sms", sms_segment_budget=2).parts
+        assert is_gsm7(part.body) and part.segments is not None and part.segments <= 2
+    assert "pedimos" in CONSENT.erased and "borrar sus copias" in CONSENT.erased  # true even if Twilio fails

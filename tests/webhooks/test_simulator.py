@@ -197,6 +197,11 @@ async def test_whatsapp_image_is_registered_as_twilio_media(env: Env) -> None:
     assert shown["direction"] == "in" and shown["media"][0]["content_type"] == "image/png"
     preview = await env.client.get(shown["media"][0]["url"])
     assert shown["media"][0]["url"].startswith("/simulator/api/media/ME") and preview.content == PNG
+    media_path = form["MediaUrl0"].removeprefix(BASE) + ".json"
+    assert (await env.client.delete(media_path, auth=(SID, TOKEN))).status_code == 204  # the bot took it
+    assert (await env.client.get(form["MediaUrl0"], auth=(SID, TOKEN))).status_code == 404
+    [still_shown] = await env.conversation("whatsapp")  # the phone keeps what it sent
+    assert (await env.client.get(still_shown["media"][0]["url"])).content == PNG
 
 
 @pytest.mark.parametrize(

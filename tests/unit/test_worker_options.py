@@ -1,0 +1,12 @@
+"""The worker runs the periodic jobs the rest of the code relies on."""
+
+from __future__ import annotations
+
+from bot.worker import worker_options
+from tests.conftest import make_settings
+
+
+def test_the_worker_sweeps_stalled_work_and_retries_deletions_at_twilio() -> None:
+    options = worker_options(make_settings("sqlite:///unused.db", 14))
+    names = {job.name for job in options["cron_jobs"]}
+    assert {"cron:recover_stalled", "cron:retry_job"} <= names, names
