@@ -33,6 +33,7 @@ RASA_DEFAULT_ACTIONS = frozenset(
     }
 )
 PROBE_TIMEOUT_S = 1.0
+UNDO_KEY = "famibot_undo"  # metadata of the rewind the gateway appends to undo a failed turn
 
 
 class RasaUnavailable(Exception):
@@ -74,6 +75,9 @@ class TrackedTurn:
 
     replies: list[BotReply]
     actions: tuple[str, ...]
+    # Rasa itself undid the message after answering (action_default_fallback does): its dialogue
+    # state is already as before the message, so a retry needs no rewind of ours.
+    reverted: bool = False
 
     @property
     def custom_actions(self) -> tuple[str, ...]:
@@ -126,13 +130,16 @@ class RasaClient:
         tracker = await self._tracker(sender_id, include_events="ALL")
         return turn_after_message(tracker.get("events") or [], message_sid)
 
-    async def rewind(self, *, sender_id: str) -> None:
-        """Undo the last user message and everything after it (a failed turn), so a retry starts clean."""
+    async def rewind(self, *, sender_id: str, message_sid: str) -> None:
+        """Undo our last user message and everything after it (a failed turn): a retry starts clean.
+
+        The event is marked with the message's SID, so that it is told from Rasa's own rewinds.
+        """
         try:
             response = await self._client.post(
                 f"{self._base}/conversations/{sender_id}/tracker/events",
                 params={"token": self._token},
-                json={"event": "rewind"},
+                json={"event": "rewind", "metadata": {UNDO_KEY: message_sid}},
                 timeout=self._timeout,
             )
         except httpx.HTTPError as exc:
@@ -191,7 +198,7 @@ def replies_after_message(events: list[dict[str, Any]], message_sid: str) -> lis
 def turn_after_message(events: list[dict[str, Any]], message_sid: str) -> TrackedTurn | None:
     """The bot's replies and the actions run after our user message, up to the next user message.
 
-    ``None`` when the message is not in the events, or when the turn was rewound after it.
+    ``None`` when the message is not in the events, or when the gateway undid its turn.
     """
     start = None
     for index, event in enumerate(events):
@@ -201,15 +208,18 @@ def turn_after_message(events: list[dict[str, Any]], message_sid: str) -> Tracke
         return None
     replies = []
     actions = []
+    reverted = False
     for event in events[start + 1 :]:
         kind = event.get("event")
         if kind == "user":
             break
         if kind == "rewind":
-            return None
-        if kind == "bot":
+            if (event.get("metadata") or {}).get(UNDO_KEY) == message_sid:
+                return None
+            reverted = True
+        elif kind == "bot":
             data = event.get("data") or {}
             replies.append(parse_reply({"text": event.get("text"), **data}))
         elif kind == "action" and isinstance(event.get("name"), str):
             actions.append(str(event["name"]))
-    return TrackedTurn(replies=replies, actions=tuple(actions))
+    return TrackedTurn(replies=replies, actions=tuple(actions), reverted=reverted)

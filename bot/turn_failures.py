@@ -15,9 +15,8 @@ from bot.db import handoffs, messages
 from bot.db.models import Conversation, Message, utcnow
 from bot.handoff import handoff_reply
 from bot.logs import get_logger
-from bot.menus import remember_menu
 from bot.metrics import TURN_FAILURES
-from bot.rasa_client import BotReply, Button, RasaClient
+from bot.rasa_client import BotReply, RasaClient
 from bot.replies import add_replies
 from bot.runtime import Runtime
 
@@ -99,9 +98,8 @@ async def give_up(
             await messages.last_outbound_purpose(session, conversation_id=conversation.id) == APOLOGY_PURPOSE
         )
         rows: list[Message] = []
-        menu: tuple[Button, ...] = ()
-        if not already_apologised:
-            rows, menu = await add_replies(
+        if not already_apologised:  # the menu asked before stays remembered: the dialogue was rewound
+            rows, _ = await add_replies(
                 runtime, session, conversation, message, [apology], purpose=APOLOGY_PURPOSE
             )
         await messages.set_status(
@@ -122,5 +120,4 @@ async def give_up(
                 answers={},
                 at=now,
             )
-    await remember_menu(runtime.redis, conversation.id, menu)
     return rows

@@ -180,8 +180,8 @@ async def take_turn(
         if earlier is not None and earlier.replies:
             replies = earlier.replies
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
-        elif earlier is not None:  # it reached Rasa but did not finish: undo it and ask again
-            await rasa.rewind(sender_id=conversation.rasa_sender_id)
+        elif earlier is not None and not earlier.reverted:  # it reached Rasa, unfinished: undo it
+            await rasa.rewind(sender_id=conversation.rasa_sender_id, message_sid=message.twilio_sid or "")
     if replies is None:
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media, instead)
     handled = await apply_commands(runtime, rasa, conversation, contact, message, replies)
@@ -251,7 +251,8 @@ async def _ask_rasa(
         RASA_CALLS.labels(outcome="ok").inc()
         return replies or turn.replies
     RASA_CALLS.labels(outcome=failure).inc()
-    await rasa.rewind(sender_id=sender_id)  # the retry starts from the same dialogue state
+    if not turn.reverted:  # the retry starts from the same dialogue state
+        await rasa.rewind(sender_id=sender_id, message_sid=message.twilio_sid or "")
     raise TurnFailed(failure)
 
 

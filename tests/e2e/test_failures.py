@@ -70,14 +70,19 @@ async def _sender_id(live: Stack, conversation_id: int) -> str:
         await engine.dispose()
 
 
+async def _consent_asked(live: Stack, phone: str) -> None:
+    await live.send(phone, "quiero un credito")  # answered by Rasa alone (a response, no custom action)
+    [question] = await live.wait_outbound(phone, 1)
+    assert "Antes de pedirle datos" in question["body"] and "1. Acepto" in question["body"]
+
+
 async def test_action_server_stopped_mid_conversation_one_apology_then_back(live: Stack) -> None:
     phone = new_phone()
-    await live.send(phone, "hola")
-    await live.wait_outbound(phone, 1)
+    await _consent_asked(live, phone)
     live.rasa.actions.stop()
     try:
-        await live.send(phone, "quiero un credito")
-        await live.send(phone, "me ayuda por favor")
+        await live.send(phone, "1")  # "Acepto": needs the action server (action_accept_consent)
+        await live.send(phone, "si acepto")
         inbound = await _inbound_when(
             live, phone, lambda rows: [r.status for r in rows][1:] == ["dead_letter"] * 2
         )
@@ -97,41 +102,42 @@ async def test_action_server_stopped_mid_conversation_one_apology_then_back(live
         assert 'famibot_turn_failures_total{outcome="dead_letter",reason="action_server_down"}' in metrics
     finally:
         live.rasa.restart_actions()
-    await live.send(phone, "quiero un credito")
+    await live.send(phone, "1")  # the failed tries were undone: the consent question still stands
     replies = await live.wait_outbound(phone, 3)
-    assert "Antes de pedirle datos" in replies[2]["body"]  # the dialogue goes on where it was
+    assert "nombre completo" in replies[2]["body"]
 
 
 async def test_action_server_back_within_the_retries_gives_the_real_answer_once(live: Stack) -> None:
     phone = new_phone()
+    await _consent_asked(live, phone)
     failures_before = live.worker.tail(2000).count("turn failed; retrying")
     live.rasa.actions_reachable(False)
     try:
-        await live.send(phone, "quiero un credito")
+        await live.send(phone, "1")
         deadline = time.monotonic() + 20
         while live.worker.tail(2000).count("turn failed; retrying") == failures_before:
             assert time.monotonic() < deadline, live.worker.tail()
             await asyncio.sleep(0.05)
     finally:
         live.rasa.actions_reachable(True)
-    [reply] = await live.wait_outbound(phone, 1)
-    assert "Antes de pedirle datos" in reply["body"]
+    replies = await live.wait_outbound(phone, 2)
+    assert "nombre completo" in replies[1]["body"]
     await asyncio.sleep(1)
-    assert len(await live.outbound(phone)) == 1
-    [inbound] = await _inbound_when(live, phone, lambda rows: rows[0].status == "answered")
-    assert inbound.status == "answered" and inbound.attempts >= 2
-    events = await _tracker_events(live, await _sender_id(live, inbound.conversation_id))
+    assert len(await live.outbound(phone)) == 2
+    inbound = await _inbound_when(live, phone, lambda rows: rows[-1].status == "answered")
+    assert inbound[-1].status == "answered" and inbound[-1].attempts >= 2
+    events = await _tracker_events(live, await _sender_id(live, inbound[-1].conversation_id))
     ours = [
         index
         for index, event in enumerate(events)
         if event.get("event") == "user"
-        and (event.get("metadata") or {}).get("message_sid") == inbound.twilio_sid
+        and (event.get("metadata") or {}).get("message_sid") == inbound[-1].twilio_sid
     ]
     assert len(ours) >= 2, "the failed try reached Rasa, then the retry"
     assert any(event.get("event") == "rewind" for event in events[ours[0] : ours[-1]]), "failed try undone"
-    await live.send(phone, "1")  # consent accepted: the form starts as if nothing had happened
-    replies = await live.wait_outbound(phone, 2)
-    assert "nombre completo" in replies[1]["body"]
+    await live.send(phone, "Luz Marina Restrepo")  # the form goes on as if nothing had happened
+    replies = await live.wait_outbound(phone, 3)
+    assert "edad" in normalise(replies[2]["body"]) or "años" in replies[2]["body"]
 
 
 async def test_slow_rasa_turn_is_retried_before_the_job_timeout_and_answered_once(live: Stack) -> None:

@@ -358,3 +358,22 @@ async def test_operators_list_the_messages_set_aside_without_their_words(runtime
     assert len(lines) == 2 and lines[1].split()[:2] == [str(message_id), str(conversation_id)]
     assert lines[1].endswith("no_reply (after 4 tries)")
     assert "1128456789" not in "\n".join(lines)
+
+
+async def test_a_turn_rasa_already_undid_itself_is_not_undone_twice(runtime: Runtime) -> None:
+    """action_default_fallback reverts the message: one more rewind would undo the turn before it."""
+    conversation_id = await _conversation(runtime)
+    await _receive(runtime, conversation_id, "1", "a")
+    events = [
+        _user_event("a"),
+        {"event": "action", "name": "action_accept_consent"},
+        {"event": "action", "name": "action_default_fallback"},
+        {"event": "bot", "text": "No le entendí.", "data": {}},
+        {"event": "rewind"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    rasa = FlakyRasa(actions_ok=False, answer=[{"text": "No le entendí."}], tracker_events=events)
+    with pytest.raises(TurnPostponed):
+        await run_conversation(runtime, rasa.client(), conversation_id)
+    assert rasa.rewinds == 0
+    assert await _rows(runtime, "out") == []  # "No le entendí." was not sent: the turn is retried

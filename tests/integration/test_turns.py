@@ -40,7 +40,10 @@ class ScriptedRasa:
             assert request.url.params["token"] == "tok"
             return httpx.Response(200, json={"events": self.tracker_events})
         if request.url.path.endswith("/tracker/events"):
-            assert json.loads(request.content) == {"event": "rewind"}
+            assert json.loads(request.content) == {
+                "event": "rewind",
+                "metadata": {"famibot_undo": USER_EVENT["metadata"]["message_sid"]},  # type: ignore[index]
+            }
             self.rewinds += 1
             return httpx.Response(200, json={})
         return httpx.Response(404)
@@ -149,7 +152,8 @@ async def test_retry_after_a_try_that_reached_rasa_without_a_reply_undoes_it_and
 
 async def test_a_rewound_turn_is_not_taken_for_an_answer(runtime: Runtime) -> None:
     conversation, message = await _inbound(runtime, status="processing")
-    events = [USER_EVENT, {"event": "bot", "text": "Hola", "data": {}}, {"event": "rewind"}]
+    undo = {"event": "rewind", "metadata": {"famibot_undo": "SM" + "a" * 32}}
+    events = [USER_EVENT, {"event": "bot", "text": "Hola", "data": {}}, undo]
     rasa = ScriptedRasa(webhook_answer=[{"text": "Hola otra vez"}], tracker_events=events)
     await _run(runtime, rasa, conversation, message)
     assert len(rasa.webhook_calls) == 1  # asked again: the earlier replies were undone, never sent
