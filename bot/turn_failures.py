@@ -23,6 +23,8 @@ from bot.runtime import Runtime
 log = get_logger(__name__)
 
 APOLOGY_PURPOSE = "failure_apology"
+# Failures seen in Rasa's tracker: a retry must not take that try's replies for an answer.
+FAILED_TURN_REASONS = ("no_reply", "action_server_down")
 HANDOFF_REASON = "bot_failure"
 MAX_RETRY_S = 60.0
 
@@ -78,6 +80,10 @@ async def settle_failure(
     settings = runtime.settings
     if message.attempts < settings.max_turn_attempts:
         delay = retry_delay_s(settings.turn_retry_base_s, message.attempts)
+        async with runtime.sessions() as session, session.begin():  # the retry reads it
+            await messages.set_status(
+                session, message_id=message.id, error_detail=f"{reason} (try {message.attempts})"
+            )
         TURN_FAILURES.labels(reason=reason, outcome="retry").inc()
         log_.warning("turn failed; retrying", attempts=message.attempts, retry_in_s=delay)
         raise TurnPostponed(reason, retry_in_s=delay)

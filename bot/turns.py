@@ -31,10 +31,10 @@ from bot.menus import resolve_choice
 from bot.metrics import RASA_CALLS, TURN_LATENCY
 from bot.outbox import send_rows
 from bot.queue import conversation_lock_key, enqueue_drain
-from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
+from bot.rasa_client import BotReply, RasaClient, RasaUnavailable, TrackedTurn
 from bot.replies import store_replies
 from bot.runtime import Runtime
-from bot.turn_failures import TurnFailed, TurnPostponed, settle_failure
+from bot.turn_failures import FAILED_TURN_REASONS, TurnFailed, TurnPostponed, settle_failure
 
 log = get_logger(__name__)
 
@@ -174,14 +174,9 @@ async def take_turn(
     instead = instead or held_payload
     replies = None
     if claimed_before:  # an earlier attempt may have reached Rasa
-        earlier = await rasa.turn_in_tracker(
-            sender_id=conversation.rasa_sender_id, message_sid=message.twilio_sid or ""
-        )
-        if earlier is not None and earlier.replies:
-            replies = earlier.replies
+        replies = await _recover_earlier_try(rasa, conversation, message)
+        if replies is not None:
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
-        elif earlier is not None and not earlier.reverted:  # it reached Rasa, unfinished: undo it
-            await rasa.rewind(sender_id=conversation.rasa_sender_id, message_sid=message.twilio_sid or "")
     if replies is None:
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media, instead)
     handled = await apply_commands(runtime, rasa, conversation, contact, message, replies)
@@ -190,6 +185,35 @@ async def take_turn(
     stored = await store_replies(runtime, conversation, message, replies)
     log_.info("turn answered", replies=len(replies))
     return stored
+
+
+async def _recover_earlier_try(
+    rasa: RasaClient, conversation: Conversation, message: Message
+) -> list[BotReply] | None:
+    """The replies of an earlier try that reached Rasa and went well; else undo it (``None``).
+
+    A try that ended in a failure we saw (``error_detail`` names it) is never taken for an answer:
+    Rasa may hold its fallback reply ("No le entendí") for a turn whose custom action failed.
+    """
+    sid = message.twilio_sid or ""
+    earlier = await rasa.turn_in_tracker(sender_id=conversation.rasa_sender_id, message_sid=sid)
+    if earlier is None:
+        return None
+    failed_before = (message.error_detail or "").startswith(FAILED_TURN_REASONS)
+    if not failed_before and turn_failure(earlier, [], await rasa.actions_healthy()) is None:
+        return earlier.replies
+    if not earlier.reverted:  # it reached Rasa and did not go well: undo it, then ask again
+        await rasa.rewind(sender_id=conversation.rasa_sender_id, message_sid=sid)
+    return None
+
+
+def turn_failure(turn: TrackedTurn, replies: list[BotReply], actions_healthy: bool) -> str | None:
+    """Why a turn Rasa recorded did not really happen, or ``None`` when it did."""
+    if not replies and not turn.replies:
+        return "no_reply"
+    if not actions_healthy and turn.custom_actions:
+        return "action_server_down"
+    return None
 
 
 async def _only_stops_a_form(
@@ -242,11 +266,7 @@ async def _ask_rasa(
             return replies
         RASA_CALLS.labels(outcome="dropped").inc()
         raise RasaUnavailable("Rasa answered [] without recording the message")
-    failure = None
-    if not replies and not turn.replies:
-        failure = "no_reply"
-    elif not actions_healthy and turn.custom_actions:
-        failure = "action_server_down"
+    failure = turn_failure(turn, replies, actions_healthy)
     if failure is None:
         RASA_CALLS.labels(outcome="ok").inc()
         return replies or turn.replies

@@ -28,11 +28,17 @@ def _delay_s(control_file: Path | None) -> float:
 
 
 async def _pipe(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay_file: Path | None = None
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    control_file: Path | None,
+    *,
+    delayed: bool,
 ) -> None:
     try:
         while data := await reader.read(65536):
-            if delay := _delay_s(delay_file):
+            if _control(control_file) == "down":  # kept-alive connections go down too
+                break
+            if delayed and (delay := _delay_s(control_file)):
                 await asyncio.sleep(delay)
             writer.write(data)
             await writer.drain()
@@ -53,7 +59,8 @@ async def main(listen_port: int, target_port: int, delay_file: Path | None) -> N
             client_writer.close()
             return
         await asyncio.gather(
-            _pipe(client_reader, upstream_writer), _pipe(upstream_reader, client_writer, delay_file)
+            _pipe(client_reader, upstream_writer, delay_file, delayed=False),
+            _pipe(upstream_reader, client_writer, delay_file, delayed=True),
         )
 
     server = await asyncio.start_server(handle, "127.0.0.1", listen_port)

@@ -377,3 +377,32 @@ async def test_a_turn_rasa_already_undid_itself_is_not_undone_twice(runtime: Run
         await run_conversation(runtime, rasa.client(), conversation_id)
     assert rasa.rewinds == 0
     assert await _rows(runtime, "out") == []  # "No le entendí." was not sent: the turn is retried
+
+
+async def test_the_retry_of_a_failed_try_asks_again_instead_of_taking_its_fallback_reply(
+    runtime: Runtime,
+) -> None:
+    """Rasa holds "No le entendí." for the failed try: it is not an answer, the retry asks again."""
+    conversation_id = await _conversation(runtime)
+    await _receive(runtime, conversation_id, "1", "a")
+    failed_try = [
+        _user_event("a"),
+        {"event": "action", "name": "action_accept_consent"},
+        {"event": "action", "name": "action_default_fallback"},
+        {"event": "bot", "text": "No le entendí.", "data": {}},
+        {"event": "rewind"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    rasa = FlakyRasa(actions_ok=False, answer=[{"text": "No le entendí."}], tracker_events=failed_try)
+    with pytest.raises(TurnPostponed):
+        await run_conversation(runtime, rasa.client(), conversation_id)
+    [inbound] = await _rows(runtime, "in")
+    assert inbound.error_detail == "action_server_down (try 1)"
+    rasa.actions_ok = True  # back: the retry finds the failed try in the tracker, and asks again
+    rasa.answer = [{"text": "Gracias. ¿Cuál es su nombre completo?"}]
+    assert await run_conversation(runtime, rasa.client(), conversation_id) == 1
+    assert rasa.webhook_calls == ["1", "1"] and rasa.rewinds == 0  # Rasa had already undone it
+    [reply] = await _rows(runtime, "out")
+    assert reply.body.startswith("Gracias")
+    [inbound] = await _rows(runtime, "in")
+    assert (inbound.status, inbound.error_detail) == ("answered", None)
