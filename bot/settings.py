@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     queue_name: str = "famibot:queue"
     # A turn job that outlives this is considered crashed; arq retries it 10 s later.
     turn_job_timeout_s: int = Field(default=30, ge=2)
+    # Turns one worker process runs at once (arq's max_jobs). Rasa serves one turn at a time per CPU
+    # anyway: more only queues inside Rasa and costs the worker CPU the web process needs.
+    worker_max_turns: int = Field(default=8, ge=1, le=256)
     rasa_timeout_s: float = Field(default=15.0, gt=0)
     twilio_timeout_s: float = Field(default=10.0, gt=0)
     max_inbound_body_bytes: int = 64 * 1024
