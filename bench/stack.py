@@ -33,8 +33,11 @@ MODEL = ROOT / "models" / "famibot.tar.gz"
 RASA_TOKEN = "bench-rasa-token"
 AUTH_TOKEN = "bench-auth-token"
 ACCOUNT_SID = "AC" + "b" * 32
-REDIS_BASE = "redis://127.0.0.1:6379"
+# The bench flushes and uses databases 9 and 10 of this Redis (FAMIBOT_BENCH_REDIS_URL to use another).
+REDIS_BASE = os.environ.get("FAMIBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
 REDIS_DB = {"app": 9, "rasa": 10}
+# As in the Procfile: worker, Rasa and the action server yield the CPU to the web process.
+LOW_PRIORITY = [str(ROOT / "scripts" / "low_priority.sh")]
 
 
 def flush_redis(db: int) -> None:
@@ -54,12 +57,16 @@ def queue_depth(queue_name: str) -> int:
         client.close()
 
 
-def start_rasa(logs: Path) -> RasaServer:
+def start_rasa(logs: Path, *, low_priority: bool = True) -> RasaServer:
     if not MODEL.exists():
         raise SystemExit(f"no trained model at {MODEL}: run scripts/train.sh first")
     flush_redis(REDIS_DB["rasa"])
     return start_rasa_server(
-        logs, model=MODEL, token=RASA_TOKEN, redis_url=f"{REDIS_BASE}/{REDIS_DB['rasa']}"
+        logs,
+        model=MODEL,
+        token=RASA_TOKEN,
+        redis_url=f"{REDIS_BASE}/{REDIS_DB['rasa']}",
+        wrapper=LOW_PRIORITY if low_priority else (),
     )
 
 
@@ -77,9 +84,11 @@ class App:
     web: Process
     worker: Process | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    low_priority: bool = True
 
     def start_worker(self, profile: bool = False) -> None:
-        command = [*python(self.logs / "worker.prof" if profile else None), "-m", "bot.worker"]
+        wrapper = LOW_PRIORITY if self.low_priority else []
+        command = [*wrapper, *python(self.logs / "worker.prof" if profile else None), "-m", "bot.worker"]
         self.worker = Process("worker", command, self.env, self.logs).start()
 
     def pids(self) -> dict[str, int]:
@@ -136,6 +145,8 @@ def start_app(
     uvicorn_args: list[str],
     profile: frozenset[str] = frozenset(),
     rasa_url: str | None = None,
+    low_priority: bool = True,
+    extra_env: dict[str, str] | None = None,
 ) -> App:
     logs = run_dir / label
     (logs / "metrics").mkdir(parents=True, exist_ok=True)
@@ -162,6 +173,7 @@ def start_app(
             "QUEUE_NAME": queue_name,
             "PROMETHEUS_MULTIPROC_DIR": str(logs / "metrics"),
             "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
         }
     )
     web = Process(
@@ -174,7 +186,9 @@ def start_app(
         env,
         logs,
     ).start()
-    app = App(backend, web_url, database_url, database_name, queue_name, env, logs, web)
+    app = App(
+        backend, web_url, database_url, database_name, queue_name, env, logs, web, low_priority=low_priority
+    )
     try:
         web.wait_http(f"{web_url}/readyz", 120)
         if with_worker:
