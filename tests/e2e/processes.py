@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -108,24 +107,19 @@ class RasaServer:
         self.actions.stop()
 
 
-def start_rasa_server(
-    logs: Path, *, model: Path, token: str, redis_url: str, wrapper: Sequence[str] = ()
-) -> RasaServer:
-    """Start the action server and Rasa; return once Rasa has loaded the model.
-
-    ``wrapper`` prefixes both commands (the bench passes scripts/low_priority.sh, as the Procfile does).
-    """
+def start_rasa_server(logs: Path, *, model: Path, token: str, redis_url: str) -> RasaServer:
+    """Start the action server and Rasa; return once Rasa has loaded the model."""
     started = time.monotonic()
     actions_port, rasa_port = free_port(), free_port()
     actions = Process(
         "actions",
-        [*wrapper, sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
         child_env({"LOG_LEVEL": "WARNING"}),
         logs,
     ).start()
     rasa = Process(
         "rasa",
-        [*wrapper, "bash", str(ROOT / "scripts" / "run_rasa.sh")],
+        ["bash", str(ROOT / "scripts" / "run_rasa.sh")],
         child_env(
             {
                 "RASA_PORT": str(rasa_port),
