@@ -49,7 +49,7 @@ def add_ack_busy_arguments(parser: argparse.ArgumentParser) -> None:
         help="start worker, rasa and actions at the web's priority (the 'before' of issue 8)",
     )
     parser.add_argument(
-        "--worker-max-turns", type=int, default=0, help="WORKER_MAX_TURNS for the worker (0: default)"
+        "--worker-max-turns", type=int, default=0, help="ack phase: WORKER_MAX_TURNS (0: the default)"
     )
     parser.add_argument(
         "--ack-log-level", default="INFO", help="LOG_LEVEL of web and worker in the ack phase (as prod)"
@@ -75,7 +75,7 @@ async def ack_busy_phase(
     full = await full_turn_rate(rasa, args, run_dir, settings, profiles)
     print(
         f"  full turn rate (no ack load): {full['turns_per_s']} turns/s "
-        f"({full['turns']} turns in {full['wall_s']} s)",
+        f"({full['finished']} of {full['turns']} turns done after {full['wall_s']} s)",
         flush=True,
     )
     runs = []
