@@ -1,6 +1,7 @@
 """``python -m bench``: start the real stack on loopback, measure it, write bench/results/.
 
-1. webhook ack latency under an open-loop load (worker stopped; queue depth reported afterwards);
+1. webhook ack latency under an open-loop load while the worker, Rasa and the action server drain the
+   backlog (bench/ack_busy.py), and that drain against the full turn rate;
 2. end-to-end turn latency and throughput at several concurrencies, against Rasa's REST channel alone,
    Rasa's latency along one long conversation, and the same turns with an instant stub in place of Rasa;
 3. RSS of web, worker, rasa and actions.
@@ -16,6 +17,7 @@ import importlib.util
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -23,10 +25,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench import phases, report, turns
+from bench.ack_busy import ack_busy_phase, add_ack_busy_arguments
 from bench.procinfo import find_pid
-from bench.stack import memory_report, start_app, start_rasa, start_stub
+from bench.stack import REDIS_BASE, memory_report, start_app, start_rasa, start_stub
 from tests.e2e.processes import ROOT, Process
 
 
@@ -44,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--max-in-flight", type=int, default=256, help="ack: unanswered requests before new ones are dropped"
     )
     parser.add_argument("--phones", type=int, default=2000, help="distinct senders in the ack load")
+    add_ack_busy_arguments(parser)
     parser.add_argument("--concurrency", type=int_list, default=[1, 8, 32])
     parser.add_argument("--turns", type=int_list, default=[40, 20, 10], help="turns per conversation")
     parser.add_argument("--poll-ms", type=float, default=10.0, help="reply poll interval per conversation")
@@ -99,6 +104,8 @@ def meta(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # A SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so every process the bench started stops.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict[str, Any] = {"meta": meta(args)}
     run_dir = ROOT / "var" / "bench" / results["meta"]["started_at"].replace(":", "")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -111,22 +118,24 @@ def main(argv: list[str] | None = None) -> int:
         loop_factory = uvloop.new_event_loop
     started = time.monotonic()
     print("starting actions + rasa (up to a minute)...", flush=True)
-    rasa = start_rasa(run_dir)
+    rasa = start_rasa(run_dir, low_priority=not args.no_priorities)
     results["meta"]["rasa_ready_s"] = rasa.started_s
     print(f"  rasa ready after {rasa.started_s} s", flush=True)
-    redis = {"redis-server": pid} if (pid := find_pid("redis-server")) else {}
+    redis_port = f":{urlsplit(REDIS_BASE).port or 6379}"
+    redis = {"redis-server": pid} if (pid := find_pid("redis-server", cmdline_contains=redis_port)) else {}
     profiles: list[Path] = []
-    options = {"uvicorn_args": ["--no-access-log"] if args.no_access_log else [], "profile": args.profile}
+    options = {
+        "uvicorn_args": ["--no-access-log"] if args.no_access_log else [],
+        "profile": args.profile,
+        "low_priority": not args.no_priorities,
+    }
     try:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             if args.only in ("all", "ack"):
-                print("webhook ack (worker stopped)...", flush=True)
-                app = start_app(args.db, "ack", rasa, run_dir, with_worker=False, **options)
-                try:
-                    results["ack"] = runner.run(phases.ack_phase(app, args, redis))
-                    results["ack"]["web_memory_after"] = memory_report({"web": app.web})["per_process"]
-                finally:
-                    profiles += app.stop()
+                print("webhook ack while the worker drains the backlog...", flush=True)
+                pids = redis | {"rasa": pid_of(rasa.rasa), "actions": pid_of(rasa.actions)}
+                coroutine = ack_busy_phase(rasa, args, run_dir, pids, options, profiles)
+                results["ack"] = runner.run(coroutine)
             if args.only in ("all", "turns"):
                 print("conversation turns (web + worker + rasa + actions)...", flush=True)
                 app = start_app(args.db, "e2e", rasa, run_dir, with_worker=True, **options)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,7 @@ async def open_loop(
     in_flight: set[asyncio.Task[None]] = set()
     dropped = 0
     t0 = time.perf_counter() + 0.05
+    t0_epoch = time.time() + (t0 - time.perf_counter())
     for index, form in enumerate(forms):
         due = t0 + index / rate
         delay = due - time.perf_counter()
@@ -120,13 +122,25 @@ async def open_loop(
         "client_lag_p99_ms": round((percentile(lags, 99) or 0.0) * 1000, 2),
         "in_flight_at_end_of_schedule": max_in_flight,
         "distinct_phones": min(phones, count),
+        "schedule_epoch_s": [round(t0_epoch, 3), round(t0_epoch + count / rate, 3)],
     }
     return result
 
 
-async def warm_up(client: httpx.AsyncClient, web_url: str, count: int = 50) -> None:
-    """Open some connections and let the app import and cache everything before measuring."""
-    forms = [signed_form(web_url, phone(9_000_000 + i), "hola") for i in range(count)]
+async def warm_up(
+    client: httpx.AsyncClient, web_url: str, count: int = 50, unique: int | None = None
+) -> None:
+    """Open some connections and let the app import and cache everything before measuring.
+
+    With ``unique``, only that many distinct messages are sent (the rest repeat their MessageSid and
+    are answered as duplicates), so a running worker gets only ``unique`` turns from the warm-up.
+    """
+    unique = count if unique is None else max(1, unique)
+    sids = [f"SM{uuid.uuid4().hex}" for _ in range(unique)]
+    forms = [
+        signed_form(web_url, phone(9_000_000 + i % unique), "hola", sid=sids[i % unique])
+        for i in range(count)
+    ]
     for chunk in range(0, count, 10):
         await asyncio.gather(
             *(

@@ -1,4 +1,4 @@
-"""The measured phases: webhook ack (open loop) and conversation turns (closed loop)."""
+"""The measured phases: conversation turns (closed loop); the webhook ack is in bench/ack_busy.py."""
 
 from __future__ import annotations
 
@@ -9,55 +9,11 @@ from typing import Any
 
 import httpx
 
-from bench import ack, turns
+from bench import turns
 from bench.breakdown import stage_times
 from bench.procinfo import CpuMeter
-from bench.stack import App, queue_depth
+from bench.stack import App
 from bench.stats import summary_ms
-
-
-async def ack_phase(app: App, args: argparse.Namespace, extra_pids: dict[str, int]) -> dict[str, Any]:
-    shards = 8
-    per_client = max(1, args.max_in_flight // shards)
-    limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
-    clients = [httpx.AsyncClient(base_url=app.web_url, timeout=15, limits=limits) for _ in range(shards)]
-    try:
-        for client in clients:
-            await ack.warm_up(client, app.web_url, count=20)
-        runs = []
-        for index, rate in enumerate(args.rates):
-            await asyncio.sleep(1.0)
-            meter = CpuMeter(app.pids() | extra_pids)
-            started = time.perf_counter()
-            run = await ack.open_loop(
-                clients,
-                app.web_url,
-                rate=rate,
-                seconds=args.ack_seconds,
-                phones=args.phones,
-                phone_offset=index * 100_000,
-                max_in_flight=args.max_in_flight,
-            )
-            run["cpu"] = meter.stop(time.perf_counter() - started)
-            run["web_cpu_ms_per_request"] = round(
-                1000 * run["cpu"]["cpu_s"]["web"] / max(run["requests"], 1), 2
-            )
-            run["bench_cpu_ms_per_request"] = round(
-                1000 * run["cpu"]["cpu_s"]["bench"] / max(run["requests"], 1), 2
-            )
-            run["queue_depth_after"] = queue_depth(app.queue_name)
-            runs.append(run)
-            lat = run["latency"]
-            print(
-                f"  ack {rate}/s: p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms, max {lat['max_ms']} ms, "
-                f"errors {run['errors']}, achieved {run['achieved_rate']}/s, "
-                f"queue {run['queue_depth_after']}",
-                flush=True,
-            )
-    finally:
-        for client in clients:
-            await client.aclose()
-    return {"seconds": args.ack_seconds, "worker": "stopped (not started during this phase)", "runs": runs}
 
 
 async def turns_phase(

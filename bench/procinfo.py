@@ -36,12 +36,15 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def find_pid(command_name: str) -> int | None:
-    """The first process whose /proc/<pid>/comm is ``command_name`` (to read its CPU time only)."""
+def find_pid(command_name: str, *, cmdline_contains: str = "") -> int | None:
+    """The first process whose /proc/<pid>/comm is ``command_name`` and whose command line contains
+    ``cmdline_contains`` (e.g. Redis's port), to read its CPU time only."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (entry / "comm").read_text().strip() == command_name:
+                if (entry / "comm").read_text().strip() != command_name:
+                    continue
+                if cmdline_contains in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode():
                     return int(entry.name)
             except OSError:
                 continue

@@ -18,7 +18,7 @@ def respond(method: str, path: str) -> tuple[str, bytes]:
         return "200 OK", json.dumps(REPLY).encode()
     if method == "GET" and path.startswith("/conversations/"):
         return "200 OK", b'{"events": []}'
-    if method == "GET" and (path.startswith("/status") or path == "/"):
+    if method == "GET" and (path.startswith(("/status", "/health")) or path == "/"):
         return "200 OK", b'{"model_file": "stub"}'
     return "404 Not Found", b"{}"
 

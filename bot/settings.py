@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     max_turn_attempts: int = Field(default=4, ge=1)
     # Wait before retrying a failed turn: base, 4x base, 16x base … (capped at 60 s).
     turn_retry_base_s: float = Field(default=1.0, gt=0)
+    # Turns one worker process runs at once (arq's max_jobs). Rasa's throughput stops growing well
+    # before this (docs/BENCHMARKS.md); more only queues inside Rasa and takes CPU from the web process.
+    worker_max_turns: int = Field(default=8, ge=1, le=256)
     rasa_timeout_s: float = Field(default=15.0, gt=0)
     twilio_timeout_s: float = Field(default=10.0, gt=0)
     max_inbound_body_bytes: int = 64 * 1024

@@ -138,7 +138,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": settings.queue_name,
         "ctx": {"settings": settings},
-        "max_jobs": 64,
+        "max_jobs": settings.worker_max_turns,
         "poll_delay": POLL_DELAY_S,
         "keep_result": 0,
         "handle_signals": True,

@@ -74,6 +74,8 @@ SHELL_KEYWORDS = frozenset(
 SHELL_CONTROL = frozenset({";", "&&", "||", "|", "&", "(", ")", ";;", "\n"})
 REDIRECTIONS = frozenset({">", ">>", "<", ">&", "<&", "&>", ">|"})
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# Repo scripts that run the rest of their arguments as a command (checked like any other command).
+COMMAND_WRAPPERS = frozenset({"scripts/low_priority.sh"})
 PYTHON = re.compile(r"^python(3(\.\d+)?)?$")
 
 
@@ -209,6 +211,13 @@ def command_problems(
                 problems.append(f"{program}: not executable (chmod +x)")
             elif not relative.startswith((".venv/", ".venv-rasa/")):
                 used.append(relative)
+            if relative in COMMAND_WRAPPERS and not problems:
+                if not args:
+                    return [f"{program} without a command to run"], used
+                inner_problems, inner_used = command_problems(
+                    args, bin_dir=bin_dir, python=python, workdir=workdir
+                )
+                return inner_problems, used + inner_used
     elif bin_dir is None:
         problems.append(f"{program}: bare program names depend on PATH; name it by path (.venv/bin/…)")
     elif not (bin_dir / program).exists():
@@ -420,6 +429,18 @@ def test_only_web_is_published(services: dict[str, Any]) -> None:
     published = {name for name, s in services.items() if s.get("ports")}
     assert published == {"web"}, f"published services: {sorted(published)}"
     assert any(str(p).split(":")[-1] == "8000" for p in services["web"]["ports"])
+
+
+def test_the_kitchen_yields_the_cpu_to_the_doorman(services: dict[str, Any]) -> None:
+    """Under CPU contention web (which must answer Twilio in milliseconds) gets the larger share.
+
+    Containers are separate cgroups, so ``nice`` inside one does not rank it against another:
+    cpu_shares does (Docker's default is 1024).
+    """
+    web = int(services["web"].get("cpu_shares", 1024))
+    for name in ("worker", "rasa", "actions"):
+        shares = int(services[name].get("cpu_shares", 1024))
+        assert shares * 4 <= web, f"{name}: cpu_shares {shares} is not well below web's {web}"
 
 
 def test_dockerfiles_exist_and_are_simple(services: dict[str, Any]) -> None:

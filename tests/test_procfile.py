@@ -21,6 +21,7 @@ DEV_ENV = ROOT / "dev.env"
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 REQUIRED_PROCESSES = {"web", "worker", "rasa", "actions"}
 SIMULATOR_URL = "http://127.0.0.1:8000/simulator"
+LOW_PRIORITY = "scripts/low_priority.sh "
 # Read by scripts/run_rasa.sh and rasa_sdk, not by Settings.
 NON_SETTINGS_VARIABLES = {"RASA_PORT", "RASA_MODEL", "SANIC_HOST"}
 ENTRY = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")  # honcho's own Procfile grammar
@@ -76,11 +77,20 @@ def test_every_command_names_something_that_exists(entries: dict[str, str]) -> N
 
 
 def test_the_entry_points_are_the_agreed_ones(entries: dict[str, str]) -> None:
-    assert entries["web"].startswith(".venv/bin/uvicorn webhooks.app:create_app --factory")
-    assert "--host 127.0.0.1" in entries["web"], "the dev web process listens on loopback only"
-    assert entries["worker"] == ".venv/bin/python -m bot.worker"
-    assert entries["rasa"] == "scripts/run_rasa.sh"
-    assert entries["actions"].startswith(".venv/bin/python -m rasa_sdk --actions actions")
+    commands = {name: script.removeprefix(LOW_PRIORITY) for name, script in entries.items()}
+    assert commands["web"].startswith(".venv/bin/uvicorn webhooks.app:create_app --factory")
+    assert "--host 127.0.0.1" in commands["web"], "the dev web process listens on loopback only"
+    assert commands["worker"] == ".venv/bin/python -m bot.worker"
+    assert commands["rasa"] == "scripts/run_rasa.sh"
+    assert commands["actions"].startswith(".venv/bin/python -m rasa_sdk --actions actions")
+
+
+def test_the_kitchen_yields_the_cpu_to_the_doorman(entries: dict[str, str]) -> None:
+    """Twilio waits 15 s for the webhook: worker, Rasa and the action server run at a lower priority
+    (tests/test_low_priority.py shows what the wrapper does to real processes)."""
+    for name in ("worker", "rasa", "actions"):
+        assert entries[name].startswith(LOW_PRIORITY), f"{name} must start with {LOW_PRIORITY!r}"
+    assert "low_priority" not in entries["web"] and "nice" not in entries["web"]
 
 
 def test_an_announcer_waits_for_readyz_prints_the_simulator_and_keeps_running(
@@ -104,6 +114,9 @@ def test_an_announcer_waits_for_readyz_prints_the_simulator_and_keeps_running(
         {"web": "uvicorn webhooks.app:create_app --factory"},  # bare name: whatever is on PATH
         {"web": ".venv/bin/uvicorn webhooks.app:no_such_factory --factory"},
         {"actions": ".venv/bin/python -m rasa_sdk --actions no_such_actions"},
+        {"worker": "scripts/low_priority.sh .venv/bin/python -m bot.no_such_worker"},
+        {"worker": "scripts/low_priority.sh"},
+        {"worker": "scripts/no_such_wrapper.sh .venv/bin/python -m bot.worker"},
         {
             "ready": "if .venv/bin/python -m bot.no_such_cli wait-ready; then echo ok; fi; exec tail -f /dev/null"
         },
