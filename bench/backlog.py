@@ -28,7 +28,9 @@ class BacklogReader:
     """A small synchronous engine of its own (the bench's reads must not share the app's pool)."""
 
     def __init__(self, database_url: str) -> None:
-        self.engine: Engine = create_engine(Settings(database_url=database_url).sync_database_url)
+        self.engine: Engine = create_engine(
+            Settings(app_env="test", database_url=database_url).sync_database_url
+        )
 
     def waiting(self) -> int:
         with self.engine.connect() as connection:

@@ -19,7 +19,7 @@ from bot.settings import Settings
 
 
 def settings_for(path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{path}")
+    return Settings(app_env="test", database_url=f"sqlite:///{path}")
 
 
 async def test_wal_and_busy_timeout_are_on(tmp_path: Path) -> None:

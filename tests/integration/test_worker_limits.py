@@ -63,6 +63,8 @@ async def _serve(stub: Stub, reader: asyncio.StreamReader, writer: asyncio.Strea
                 finally:
                     stub.in_rasa -= 1
                 status, body = "200 OK", json.dumps([{"text": "Hola."}])
+            elif method == "GET" and path in ("/", "/health"):  # Rasa's and the action server's probes
+                status, body = "200 OK", json.dumps({"status": "ok"})
             elif method == "POST" and path.endswith("/Messages.json"):
                 status, body = "201 Created", json.dumps({"sid": "SM" + uuid.uuid4().hex, "status": "queued"})
             else:
@@ -97,6 +99,7 @@ def worker_env(settings: Settings, stub: Stub, max_turns: int, tmp_path: Path) -
             "REDIS_URL": settings.redis_url,
             "QUEUE_NAME": settings.queue_name,
             "RASA_URL": stub.url,
+            "ACTIONS_URL": stub.url,  # its /health answers: the turns are complete
             "TWILIO_API_BASE_URL": stub.url,
             "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
             "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
