@@ -6,9 +6,11 @@ Rasa → render → store the replies (outbox) and mark the message answered in 
 If the worker dies mid-turn the message stays "processing"; the retry asks Rasa's tracker whether
 the turn already ran, so Rasa never sees a message twice and no reply is sent twice.
 
-One job drains a conversation; a job that finds it busy simply ends, because the holder looks for
-new messages after releasing the lock. A job stops taking turns at ``turn_deadline_s`` (before arq's
-job timeout, which arq 0.28 would count as a failure, not a retry) and is retried. A failed turn
+One job drains a conversation; a job that finds it busy does not spin: the holder looks for new
+messages after releasing the lock, and the busy job comes back once, when the holder's lock would
+expire (a holder that died leaves its lock until then). A job stops taking turns at
+``turn_deadline_s`` (before arq's job timeout, which arq 0.28 would count as a failure, not a
+retry) and is retried. A failed turn
 (Rasa error, no reply, the action server down, the deadline) is settled by :mod:`bot.turn_failures`:
 retried with backoff, or — after ``max_turn_attempts`` — set aside with one apology to the person.
 """
@@ -39,11 +41,26 @@ from bot.turn_failures import FAILED_TURN_REASONS, TurnFailed, TurnPostponed, se
 log = get_logger(__name__)
 
 MEDIA_ONLY_PAYLOAD = "/enviar_documento"
+BUSY_MARGIN_S = 0.2
+
+
+class ConversationBusy(Exception):
+    """Another job holds the conversation; come back in ``retry_in_s`` (when its lock would expire)."""
+
+    def __init__(self, retry_in_s: float) -> None:
+        super().__init__(f"busy for {retry_in_s:.1f} s")
+        self.retry_in_s = retry_in_s
+
+
 STOP_FORM_PAYLOAD = "/stop_form"
 
 
 async def run_conversation(runtime: Runtime, rasa: RasaClient, conversation_id: int) -> int:
-    """Drain the conversation; return the number of turns taken (0 when another job holds it)."""
+    """Drain the conversation; return the number of turns taken.
+
+    Raises :class:`ConversationBusy` when another job holds the conversation: that job takes our
+    message too; we come back once, when its lock would have expired, in case it died.
+    """
     now = asyncio.get_running_loop().time()
     deadline = now + runtime.settings.turn_deadline_s
     halfway = now + runtime.settings.turn_job_timeout_s / 2
@@ -56,9 +73,12 @@ async def run_conversation(runtime: Runtime, rasa: RasaClient, conversation_id: 
             blocking=False,
         )
         if not await lock.acquire():
-            # The holder looks for new messages after it releases the lock: ours will be taken.
-            log.debug("conversation busy: its job takes this message", conversation_id=conversation_id)
-            return turns
+            if turns:  # we drained and released; another job took the lock since: it has the rest
+                return turns
+            # The holder looks for new messages after it releases the lock, so ours is taken then.
+            # Come back once when the lock would expire, in case the holder died (a crash, a kill).
+            ttl_ms = await runtime.redis.pttl(conversation_lock_key(conversation_id))
+            raise ConversationBusy(max(ttl_ms, 0) / 1000 + BUSY_MARGIN_S)
         try:
             taken, handed_over = await _drain(runtime, rasa, conversation_id, lock, deadline, halfway)
             turns += taken

@@ -25,7 +25,7 @@ from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.turn_failures import TurnPostponed
-from bot.turns import run_conversation
+from bot.turns import ConversationBusy, run_conversation
 
 log = get_logger(__name__)
 
@@ -89,6 +89,8 @@ async def answer_doorbell(worker: Worker, runtime: Runtime, queue_name: str) -> 
 async def run_conversation_job(ctx: dict[str, Any], conversation_id: int) -> int:
     try:
         return await run_conversation(ctx["runtime"], ctx["rasa"], conversation_id)
+    except ConversationBusy as exc:  # once, when the holder's lock would expire: no spinning
+        raise Retry(defer=exc.retry_in_s) from None
     except TurnPostponed as exc:  # a failed turn: its own backoff, or an outage's
         delay = exc.retry_in_s if exc.retry_in_s is not None else backoff_s(ctx["job_try"])
         log.warning("turn postponed", conversation_id=conversation_id, reason=str(exc), retry_in_s=delay)

@@ -25,7 +25,7 @@ from bot.rasa_client import RasaClient
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.turn_failures import TurnFailed, TurnPostponed, give_up, retry_delay_s
-from bot.turns import run_conversation, take_turn
+from bot.turns import ConversationBusy, run_conversation, take_turn
 from bot.twilio_adapter.rest import TwilioRestClient
 from bot.worker import run_conversation_job
 from tests.conftest import make_settings
@@ -315,14 +315,18 @@ async def test_a_slow_rasa_hits_the_turn_deadline_before_the_job_timeout(quick_r
     assert (inbound.status, inbound.attempts) == ("processing", 1)
 
 
-async def test_a_busy_conversation_ends_the_job_instead_of_spinning(runtime: Runtime) -> None:
+async def test_a_busy_conversation_comes_back_once_when_the_lock_would_expire(runtime: Runtime) -> None:
     conversation_id = await _conversation(runtime)
     await _receive(runtime, conversation_id, "hola", "a")
     holder = Lock(runtime.redis, conversation_lock_key(conversation_id), timeout=30, blocking=False)
     assert await holder.acquire()
     rasa = FlakyRasa()
     try:
-        assert await run_conversation(runtime, rasa.client(), conversation_id) == 0  # no Retry raised
+        with pytest.raises(Retry) as retry:  # not every 50 ms: once, when a dead holder's lock expires
+            await run_conversation_job(
+                {"runtime": runtime, "rasa": rasa.client(), "job_try": 1}, conversation_id
+            )
+        assert 29_000 <= retry.value.defer_score <= 30_500
         [inbound] = await _rows(runtime, "in")
         assert (inbound.status, inbound.attempts) == ("received", 0)  # untouched: the holder takes it
     finally:
@@ -338,7 +342,8 @@ async def test_messages_arriving_during_a_turn_are_taken_by_the_same_job(runtime
     first_job = asyncio.create_task(run_conversation(runtime, rasa.client(), conversation_id))
     await asyncio.wait_for(rasa.in_webhook.wait(), 10)  # the first job is in its turn, holding the lock
     await _receive(runtime, conversation_id, "gracias", "b")
-    assert await run_conversation(runtime, rasa.client(), conversation_id) == 0  # busy: ends at once
+    with pytest.raises(ConversationBusy):  # busy: this job ends at once, the holder takes "gracias"
+        await run_conversation(runtime, rasa.client(), conversation_id)
     rasa.hold.set()
     assert await first_job == 2
     assert [row.status for row in await _rows(runtime, "in")] == ["answered", "answered"]
