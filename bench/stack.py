@@ -33,7 +33,7 @@ MODEL = ROOT / "models" / "famibot.tar.gz"
 RASA_TOKEN = "bench-rasa-token"
 AUTH_TOKEN = "bench-auth-token"
 ACCOUNT_SID = "AC" + "b" * 32
-REDIS_BASE = "redis://127.0.0.1:6379"
+REDIS_BASE = os.environ.get("FAMIBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 REDIS_DB = {"app": 9, "rasa": 10}
 
 
@@ -54,12 +54,12 @@ def queue_depth(queue_name: str) -> int:
         client.close()
 
 
-def start_rasa(logs: Path) -> RasaServer:
+def start_rasa(logs: Path, env: dict[str, str] | None = None) -> RasaServer:
     if not MODEL.exists():
         raise SystemExit(f"no trained model at {MODEL}: run scripts/train.sh first")
     flush_redis(REDIS_DB["rasa"])
     return start_rasa_server(
-        logs, model=MODEL, token=RASA_TOKEN, redis_url=f"{REDIS_BASE}/{REDIS_DB['rasa']}"
+        logs, model=MODEL, token=RASA_TOKEN, redis_url=f"{REDIS_BASE}/{REDIS_DB['rasa']}", env=env
     )
 
 

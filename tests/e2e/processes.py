@@ -107,8 +107,13 @@ class RasaServer:
         self.actions.stop()
 
 
-def start_rasa_server(logs: Path, *, model: Path, token: str, redis_url: str) -> RasaServer:
-    """Start the action server and Rasa; return once Rasa has loaded the model."""
+def start_rasa_server(
+    logs: Path, *, model: Path, token: str, redis_url: str, env: dict[str, str] | None = None
+) -> RasaServer:
+    """Start the action server and Rasa; return once Rasa has loaded the model.
+
+    ``env``: more variables for scripts/run_rasa.sh (e.g. TRACKER_WINDOW_EVENTS, RASA_ENDPOINTS).
+    """
     started = time.monotonic()
     actions_port, rasa_port = free_port(), free_port()
     actions = Process(
@@ -127,6 +132,7 @@ def start_rasa_server(logs: Path, *, model: Path, token: str, redis_url: str) ->
                 "RASA_MODEL": str(model),
                 "REDIS_URL": redis_url,
                 "ACTIONS_URL": f"http://127.0.0.1:{actions_port}",
+                **(env or {}),
             }
         ),
         logs,
