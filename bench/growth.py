@@ -116,7 +116,9 @@ def blocks(done: list[turns.Turn], size: int) -> dict[str, Any]:
     }
 
 
-async def measure(app: App, rasa_url: str, *, count: int, session_every: int, block: int) -> dict[str, Any]:
+async def measure(
+    app: App, rasa_url: str, *, count: int, session_every: int, block: int, modes: list[str]
+) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
     async with httpx.AsyncClient(base_url=app.web_url, timeout=60, limits=limits) as client:
         response = await client.post("/fake-twilio/_control/config", json={"callback_delay_s": 0})
@@ -125,6 +127,8 @@ async def measure(app: App, rasa_url: str, *, count: int, session_every: int, bl
         parts = (await e2e.calibrate(turns.TEXTS))["parts"]
         results: dict[str, Any] = {}
         for name, every in (("one_session", 0), ("new_session_every", session_every)):
+            if name not in modes:
+                continue
             print(f"  {name}{f' {every} turns' if every else ''}: {count} turns...", flush=True)
             started = time.monotonic()
             done = await conversation(
@@ -151,6 +155,7 @@ def run_growth(
                 count=args.growth_long,
                 session_every=args.session_every,
                 block=args.block,
+                modes=args.modes.split(","),
             )
         )
     finally:
@@ -193,6 +198,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--growth-long", type=int, default=500, help="turns of each long conversation")
     parser.add_argument("--session-every", type=int, default=5, help="(b): a new session every N turns")
     parser.add_argument("--block", type=int, default=25, help="turns per p50 block")
+    parser.add_argument("--modes", default=",".join(TARGETS), help="comma list of: " + ", ".join(TARGETS))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         for store in args.stores.split(","):
             endpoints = STORES[store]
             print(f"store {store}: starting actions + rasa...", flush=True)
+            (run_dir / store).mkdir(parents=True, exist_ok=True)
             rasa = start_rasa(run_dir / store, env={"RASA_ENDPOINTS": endpoints} if endpoints else {})
             try:
                 growth[store] = run_growth(runner, args.db, rasa, run_dir, args, store)
