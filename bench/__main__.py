@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import phases, report, turns
+from bench import growth, phases, report, turns
 from bench.ack_busy import ack_busy_phase, add_ack_busy_arguments
 from bench.procinfo import find_pid
 from bench.stack import REDIS_BASE, memory_report, start_app, start_rasa, start_stub
@@ -41,7 +41,7 @@ def int_list(raw: str) -> list[int]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--only", choices=["all", "ack", "turns"], default="all")
+    parser.add_argument("--only", choices=["all", "ack", "turns", "growth"], default="all")
     parser.add_argument("--ack-seconds", type=float, default=10.0, help="duration of each ack rate")
     parser.add_argument("--rates", type=int_list, default=[50, 200, 400], help="ack rates, requests/s")
     parser.add_argument(
@@ -64,6 +64,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--growth-turns", type=int, default=60, help="one long conversation straight to Rasa (0: skip)"
     )
+    growth.add_options(parser)  # one 500-turn conversation through the stack (bench/growth.py)
     parser.add_argument("--no-stub", action="store_true", help="skip the pipeline run with a stub Rasa")
     parser.add_argument("--no-access-log", action="store_true", help="start uvicorn with --no-access-log")
     parser.add_argument(
@@ -152,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 finally:
                     profiles += app.stop()
+            if args.only in ("all", "growth") and args.growth_long:
+                print("one long conversation (bench/growth.py)...", flush=True)
+                results["growth"] = {"window": growth.run_growth(runner, args.db, rasa, run_dir, args, "e2e")}
             if args.only in ("all", "turns") and not args.no_stub:
                 print("pipeline alone (the same turns with an instant stub in place of Rasa)...", flush=True)
                 stub = start_stub(run_dir)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import growth as bench_growth
 from bench.stats import fmt
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -56,7 +57,7 @@ def targets(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"- e2e p50 / Rasa-direct p50 ≤ {RATIO_TARGET} at c={run['concurrency']}: {verdict} ({ratio})"
         )
-    return lines
+    return lines + bench_growth.targets(results.get("growth", {}))
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -86,6 +87,8 @@ def markdown(results: dict[str, Any]) -> str:
             ["process", "RSS MB", "peak RSS MB", "processes"],
             [[n, m["rss_mb"], m["peak_rss_mb"], m["processes"]] for n, m in memory["per_process"].items()],
         )
+    if growth := results.get("growth"):
+        out += bench_growth.markdown(growth, with_targets=False)
     out += ["## Targets", "", *targets(results), ""]
     return "\n".join(out)
 

@@ -58,7 +58,7 @@ def queue_depth(queue_name: str) -> int:
         client.close()
 
 
-def start_rasa(logs: Path, *, low_priority: bool = True) -> RasaServer:
+def start_rasa(logs: Path, *, low_priority: bool = True, env: dict[str, str] | None = None) -> RasaServer:
     """Rasa and the action server. With ``low_priority`` they are lowered once ready, to what
     scripts/low_priority.sh gives them under the Procfile (started niced, Rasa's minute of start-up
     would take several on a busy machine)."""
@@ -66,7 +66,7 @@ def start_rasa(logs: Path, *, low_priority: bool = True) -> RasaServer:
         raise SystemExit(f"no trained model at {MODEL}: run scripts/train.sh first")
     flush_redis(REDIS_DB["rasa"])
     server = start_rasa_server(
-        logs, model=MODEL, token=RASA_TOKEN, redis_url=f"{REDIS_BASE}/{REDIS_DB['rasa']}"
+        logs, model=MODEL, token=RASA_TOKEN, redis_url=f"{REDIS_BASE}/{REDIS_DB['rasa']}", env=env
     )
     if low_priority:
         for process in (server.rasa, server.actions):

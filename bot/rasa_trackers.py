@@ -1,8 +1,9 @@
 """Rasa's trackers in Redis, from the gateway's side: deleted when a person erases their data.
 
-Rasa 3.6's RedisTrackerStore stores a conversation under ``<key_prefix>:tracker:<sender_id>`` when
-``key_prefix`` is alphanumeric (``famibot`` in nlu/endpoints.yml), else under ``tracker:<sender_id>``.
-It has no delete of its own, so the gateway deletes the key in Rasa's Redis database
+famibot's tracker store (nlu/famibot_store/, docs/TRACKER_STORE.md) keeps a conversation under
+``famibot:tracker:<sender_id>:log`` (every event) and ``famibot:tracker:<sender_id>:head``; Rasa 3.6's
+own RedisTrackerStore used ``famibot:tracker:<sender_id>`` (moved to the new keys on first read).
+Neither deletes on request, so the gateway deletes all three in Rasa's Redis database
 (RASA_TRACKER_REDIS_URL, by default REDIS_URL: scripts/run_rasa.sh gives Rasa the same REDIS_URL).
 """
 
@@ -17,15 +18,17 @@ from bot.runtime import Runtime
 TRACKER_KEY_PREFIX = "famibot:tracker:"
 
 
-def tracker_key(sender_id: str) -> str:
-    return TRACKER_KEY_PREFIX + sender_id
+def tracker_keys(sender_id: str) -> list[str]:
+    """Every key that holds this conversation's tracker: the log, its head, the old format."""
+    key = TRACKER_KEY_PREFIX + sender_id
+    return [f"{key}:log", f"{key}:head", key]
 
 
 async def delete_trackers(runtime: Runtime, sender_ids: Sequence[str]) -> int:
-    """Delete these conversations' trackers now; return how many existed."""
+    """Delete these conversations' trackers now; return how many keys existed."""
     if not sender_ids:
         return 0
-    keys = [tracker_key(sender_id) for sender_id in sender_ids]
+    keys = [key for sender_id in sender_ids for key in tracker_keys(sender_id)]
     settings = runtime.settings
     if settings.rasa_redis_url == settings.redis_url:
         return int(await runtime.redis.delete(*keys))

@@ -16,6 +16,7 @@ COPY scripts/setup.sh scripts/setup.sh
 RUN scripts/setup.sh rasa && rm -rf var
 
 # Train at build time: the image carries models/famibot.tar.gz, so what was tested is what runs.
+# nlu/ also holds famibot_store, the tracker store scripts/run_rasa.sh puts on Rasa's PYTHONPATH.
 COPY nlu ./nlu
 COPY scripts ./scripts
 RUN FAMIBOT_CACHE=/tmp/famibot-cache scripts/train.sh && rm -rf /tmp/famibot-cache .rasa

@@ -3,7 +3,9 @@
 # compose sets 0.0.0.0 on its private network — never publish Rasa: its channel webhooks have no auth).
 #
 # Env: RASA_TOKEN (required), REDIS_URL (redis://127.0.0.1:6379/0), ACTIONS_URL (http://127.0.0.1:5055),
-#      RASA_PORT (5005), RASA_MODEL (models/famibot.tar.gz), RASA_LOG_LEVEL (--quiet: warnings only).
+#      RASA_PORT (5005), RASA_MODEL (models/famibot.tar.gz), RASA_LOG_LEVEL (--quiet: warnings only),
+#      TRACKER_WINDOW_EVENTS (60: events of a conversation loaded per turn, see docs/TRACKER_STORE.md),
+#      RASA_ENDPOINTS (nlu/endpoints.yml; the bench points it at Rasa's own Redis store to compare).
 # REDIS_URL is split into RASA_REDIS_HOST/PORT/DB/PASSWORD, which nlu/endpoints.yml reads.
 set -euo pipefail
 
@@ -47,6 +49,10 @@ PY
 # endpoints.yml uses every one of these; an empty password means "no AUTH".
 export RASA_REDIS_HOST RASA_REDIS_PORT RASA_REDIS_DB RASA_REDIS_PASSWORD
 
+export TRACKER_WINDOW_EVENTS="${TRACKER_WINDOW_EVENTS:-60}"
+# famibot's tracker store (nlu/famibot_store/) is imported by Rasa from here.
+export PYTHONPATH="$PWD/nlu${PYTHONPATH:+:$PYTHONPATH}"
+
 export RASA_TELEMETRY_ENABLED=false
 # Rasa's dependencies print ~10 import-time DeprecationWarnings; PYTHONWARNINGS cannot hide them
 # (a dependency re-adds a 'once' filter at import). This one at least can be silenced.
@@ -54,5 +60,5 @@ export SQLALCHEMY_SILENCE_UBER_WARNING=1
 
 exec .venv-rasa/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" \
     -i "${RASA_HOST:-127.0.0.1}" -p "$RASA_PORT" --model "$RASA_MODEL" \
-    --endpoints nlu/endpoints.yml --credentials nlu/credentials.yml \
+    --endpoints "${RASA_ENDPOINTS:-nlu/endpoints.yml}" --credentials nlu/credentials.yml \
     "$RASA_LOG_LEVEL"

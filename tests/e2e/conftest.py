@@ -43,6 +43,9 @@ RASA_TOKEN = "e2e-rasa-token"
 MODEL = ROOT / "models" / "famibot.tar.gz"
 APP_PYTHON = str(Path(sys.executable))
 REDIS_DB = {"rasa": 11, "sqlite": 12, "postgresql": 13}
+# A window far smaller than production's 60 events: every e2e conversation runs on a tracker whose
+# window has moved forward many times (nlu/famibot_store, docs/TRACKER_STORE.md).
+TRACKER_WINDOW_EVENTS = 8
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +59,7 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
         token=RASA_TOKEN,
         redis_url=redis_url,
         actions_proxy=True,
+        env={"TRACKER_WINDOW_EVENTS": str(TRACKER_WINDOW_EVENTS)},
     )
     try:
         yield server

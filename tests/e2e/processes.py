@@ -127,11 +127,18 @@ class RasaServer:
 
 
 def start_rasa_server(
-    logs: Path, *, model: Path, token: str, redis_url: str, actions_proxy: bool = False
+    logs: Path,
+    *,
+    model: Path,
+    token: str,
+    redis_url: str,
+    actions_proxy: bool = False,
+    env: dict[str, str] | None = None,
 ) -> RasaServer:
     """Start the action server and Rasa; return once Rasa has loaded the model.
 
     With ``actions_proxy``, Rasa reaches the action server through a TCP proxy (``actions_url``).
+    ``env``: more variables for scripts/run_rasa.sh (e.g. TRACKER_WINDOW_EVENTS, RASA_ENDPOINTS).
     """
     started = time.monotonic()
     actions_port, rasa_port = free_port(), free_port()
@@ -168,6 +175,7 @@ def start_rasa_server(
                 "RASA_MODEL": str(model),
                 "REDIS_URL": redis_url,
                 "ACTIONS_URL": actions_url,
+                **(env or {}),
             }
         ),
         logs,

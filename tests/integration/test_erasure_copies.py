@@ -14,7 +14,7 @@ from bot.consent import load_consent
 from bot.db import conversations, messages
 from bot.db.models import Consent, Contact, Conversation, Message, TwilioDeletion, utcnow
 from bot.privacy import ERASED
-from bot.rasa_trackers import tracker_key
+from bot.rasa_trackers import tracker_keys
 from bot.runtime import Runtime
 from bot.twilio_adapter.records import OutboundRequest
 from bot.twilio_copies import retry_due_deletions
@@ -84,7 +84,8 @@ async def _person(runtime: Runtime, fake: FakeTwilio) -> tuple[Conversation, Con
         contact = await session.get(Contact, contact_id)
         confirm = await session.get(Message, ids[confirm_sid])
     assert conversation is not None and contact is not None and confirm is not None
-    await runtime.redis.set(tracker_key(conversation.rasa_sender_id), f'{{"text": "mi cedula es {CEDULA}"}}')
+    for key in tracker_keys(conversation.rasa_sender_id):  # the log, its head, the old format
+        await runtime.redis.set(key, f'{{"text": "mi cedula es {CEDULA}"}}')
     return conversation, contact, confirm, {text_sid, photo_sid, confirm_sid, sent.sid}
 
 
@@ -105,7 +106,7 @@ async def test_erasure_deletes_the_rasa_tracker_and_every_copy_at_twilio(runtime
     [reply] = await delete_my_data(runtime, conversation, contact, confirm)
     assert reply.body == CONSENT.erased
     assert _at_twilio(fake) == (set(), set())  # messages (both ways) and media: gone at Twilio
-    assert await runtime.redis.exists(tracker_key(old_sender)) == 0  # deleted now, not in 30 days
+    assert await runtime.redis.exists(*tracker_keys(old_sender)) == 0  # deleted now, not in 30 days
     assert conversation.rasa_sender_id != old_sender
     assert media_files(runtime.settings.media_dir) == []
     assert [body for body in await _bodies(runtime)] == [ERASED] * 4 + [CONSENT.erased]
@@ -123,7 +124,7 @@ async def test_twilio_failing_does_not_stop_the_erasure_and_is_retried(
     await fake.fail_deletes(1000, http_status=failure)
     [reply] = await delete_my_data(runtime, conversation, contact, confirm)
     assert reply.body == CONSENT.erased  # "pedimos … borrar sus copias": asked, and asked again later
-    assert await runtime.redis.exists(tracker_key(old_sender)) == 0
+    assert await runtime.redis.exists(*tracker_keys(old_sender)) == 0
     assert ERASED in await _bodies(runtime) and media_files(runtime.settings.media_dir) == []
     assert _at_twilio(fake)[0] == sids  # still there…
     async with runtime.sessions() as session:
@@ -146,13 +147,15 @@ async def test_tracker_in_another_redis_database_is_deleted_there(runtime: Runti
     runtime.settings = settings.model_copy(update={"rasa_tracker_redis_url": rasa_url})
     fake = attach_fake_twilio(runtime)
     conversation, contact, confirm, _ = await _person(runtime, fake)
-    old_key = tracker_key(conversation.rasa_sender_id)
-    await runtime.redis.rename(old_key, "moved")  # the app's database has no tracker…
+    old_keys = tracker_keys(conversation.rasa_sender_id)
+    for index, key in enumerate(old_keys):
+        await runtime.redis.rename(key, f"moved-{index}")  # the app's database has no tracker…
     rasa_redis = Redis.from_url(rasa_url)
     try:
-        await rasa_redis.set(old_key, CEDULA)  # …Rasa's has it
+        for key in old_keys:
+            await rasa_redis.set(key, CEDULA)  # …Rasa's has it
         await delete_my_data(runtime, conversation, contact, confirm)
-        assert await rasa_redis.exists(old_key) == 0
+        assert await rasa_redis.exists(*old_keys) == 0
     finally:
-        await rasa_redis.delete(old_key)
+        await rasa_redis.delete(*old_keys)
         await rasa_redis.aclose()
