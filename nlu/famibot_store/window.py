@@ -13,7 +13,9 @@ A window may start:
   last session only);
 - when the window holds ``2 * keep`` events or more, at the latest *quiet* turn boundary that leaves at
   least ``keep`` events: an ``action_listen`` followed by the user's message, with no form (active
-  loop) running. The state there is found by replaying ``base`` and the events before it.
+  loop) running, and a message that is not undone in its own turn (a rewind reverts to the turn
+  before it, which must then be in the window). The state there is found by replaying ``base`` and
+  the events before it.
 
 Inside a running form no cut is made: the form's rules look back to the form's first execution
 (Rasa's ``applied_events`` folds a form's turns into it). A form only holds a window open while it runs.
@@ -25,7 +27,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
-from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ConversationPaused,
+    Event,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -93,7 +102,12 @@ def _quiet_cut(
         replay.update(event)
     found: Cut | None = None
     for index in range(last + 1):
-        if index >= 1 and _is_turn_boundary(window, index) and replay.active_loop is None:
+        if (
+            index >= 1
+            and _is_turn_boundary(window, index)
+            and replay.active_loop is None
+            and not _turn_is_reverted(window, user_index=index + 1)
+        ):
             found = Cut(index, _state_events(replay, timestamp=window[index].timestamp))
         replay.update(window[index])
     return found
@@ -107,6 +121,18 @@ def _is_turn_boundary(window: Sequence[Event], index: int) -> bool:
         and index + 1 < len(window)
         and isinstance(window[index + 1], UserUttered)
     )
+
+
+def _turn_is_reverted(window: Sequence[Event], *, user_index: int) -> bool:
+    """Whether the user's message at ``user_index`` is undone in its own turn (a fallback, or the
+    gateway undoing a failed try): the state it reverts to is the previous turn's, which a window
+    starting at this message would not hold."""
+    for event in window[user_index + 1 :]:
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, UserUtteranceReverted):
+            return True
+    return False
 
 
 def _state_events(tracker: DialogueStateTracker, *, timestamp: float) -> list[Event]:

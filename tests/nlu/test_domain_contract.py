@@ -224,5 +224,7 @@ def test_each_form_answer_is_read_only_when_its_question_was_asked() -> None:
 
 def test_no_custom_mapping_runs_an_action_on_every_message() -> None:
     """A custom mapping with `action:` makes Rasa run that action on each message (action_extract_slots)."""
-    with_action = [name for name, slot in DOMAIN["slots"].items() for m in slot["mappings"] if m.get("action")]
+    with_action = [
+        name for name, slot in DOMAIN["slots"].items() for m in slot["mappings"] if m.get("action")
+    ]
     assert with_action == []

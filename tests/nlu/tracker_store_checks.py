@@ -29,6 +29,7 @@ from rasa.shared.core.events import (  # noqa: E402
     Event,
     SessionStarted,
     SlotSet,
+    UserUtteranceReverted,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity  # noqa: E402
@@ -53,6 +54,17 @@ def say(action: str) -> list[Event]:
 
 def small_talk(n: int) -> list[Event]:
     return [user("greet", f"SMgreet{n}"), *say("utter_greet"), *say("utter_main_menu"), listen()]
+
+
+def failed_try(n: int) -> list[Event]:
+    """A custom action failed: Rasa falls back and undoes the message (as the gateway does too)."""
+    return [
+        user("affirm", f"SMfailed{n}"),
+        ActionExecuted("action_accept_consent"),
+        *say("action_default_fallback"),
+        UserUtteranceReverted(),
+        listen(),
+    ]
 
 
 def session_start(n: int) -> list[Event]:
@@ -110,6 +122,7 @@ def conversation(rounds: int) -> list[list[Event]]:
     turns: list[list[Event]] = [[*session_start(0)]]
     for n in range(rounds):
         turns.extend([small_talk(n)] * 1)
+        turns.extend([failed_try(n)] * (1 + n % 2))
         turns.extend(form_turns(n))
         turns.extend(small_talk(100 + k) for k in range(3))
         if n % 3 == 2:
