@@ -7,19 +7,21 @@ deadline is then 3 s): see tests/e2e/conftest.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
 import pytest
+import redis as redis_sync
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.models import HandoffRequest, Message
 from bot.settings import to_async_url
 from bot.text import normalise
-from tests.e2e.conftest import RASA_TOKEN, Stack, new_phone
+from tests.conftest import REDIS_BASE
+from tests.e2e.conftest import REDIS_DB, Stack, new_phone
 from tests.e2e.db import messages_of
 
 pytestmark = pytest.mark.e2e
@@ -47,13 +49,13 @@ async def _inbound_when(live: Stack, phone: str, ready: Any, timeout_s: float = 
 
 
 async def _tracker_events(live: Stack, sender_id: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient() as client:
-        response = await client.get(
-            f"{live.rasa.url}/conversations/{sender_id}/tracker",
-            params={"token": RASA_TOKEN, "include_events": "ALL"},
-        )
-    response.raise_for_status()
-    return list(response.json()["events"])
+    """Every event Rasa logged for the conversation: the tracker store's whole log in Redis
+    (``GET /tracker`` shows only the loaded window: docs/TRACKER_STORE.md)."""
+    client = redis_sync.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB['rasa']}")
+    try:
+        return [json.loads(item) for item in client.lrange(f"famibot:tracker:{sender_id}:log", 0, -1)]
+    finally:
+        client.close()
 
 
 async def _sender_id(live: Stack, conversation_id: int) -> str:
