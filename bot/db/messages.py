@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Conversation, Message, StatusEvent, utcnow
@@ -243,16 +243,17 @@ async def claim_for_send(session: AsyncSession, *, message_id: int) -> bool:
     """
     result = await session.execute(
         update(Message)
-        .where(
-            Message.id == message_id,
-            Message.status.in_(UNSENT_OUTBOUND),
-            Message.twilio_sid.is_(None),
-        )
+        .where(*_unsent_without_sid(message_id))
         .values(
             status="sending", send_started_at=utcnow(), attempts=Message.attempts + 1, updated_at=utcnow()
         )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _unsent_without_sid(message_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The row is still ours to send: unsent, and Twilio gave it no SID (no callback got there)."""
+    return (Message.id == message_id, Message.status.in_(UNSENT_OUTBOUND), Message.twilio_sid.is_(None))
 
 
 async def leave_sending(session: AsyncSession, *, message_id: int, status: str, **values: Any) -> bool:
@@ -273,11 +274,7 @@ async def settle_unsent(session: AsyncSession, *, message_id: int, status: str, 
     """Give a final status (e.g. "refused") to a row that is still unsent; never to one Twilio has."""
     result = await session.execute(
         update(Message)
-        .where(
-            Message.id == message_id,
-            Message.status.in_(UNSENT_OUTBOUND),
-            Message.twilio_sid.is_(None),
-        )
+        .where(*_unsent_without_sid(message_id))
         .values(status=status, updated_at=utcnow(), **values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -365,11 +365,9 @@ async def test_operators_list_the_messages_set_aside_without_their_words(runtime
     assert "1128456789" not in "\n".join(lines)
 
 
-async def test_a_turn_rasa_already_undid_itself_is_not_undone_twice(runtime: Runtime) -> None:
-    """action_default_fallback reverts the message: one more rewind would undo the turn before it."""
-    conversation_id = await _conversation(runtime)
-    await _receive(runtime, conversation_id, "1", "a")
-    events = [
+def _failed_try_undone_by_rasa() -> list[dict[str, Any]]:
+    """A custom action failed; Rasa fell back ("No le entendí.") and reverted the message itself."""
+    return [
         _user_event("a"),
         {"event": "action", "name": "action_accept_consent"},
         {"event": "action", "name": "action_default_fallback"},
@@ -377,6 +375,13 @@ async def test_a_turn_rasa_already_undid_itself_is_not_undone_twice(runtime: Run
         {"event": "rewind"},
         {"event": "action", "name": "action_listen"},
     ]
+
+
+async def test_a_turn_rasa_already_undid_itself_is_not_undone_twice(runtime: Runtime) -> None:
+    """action_default_fallback reverts the message: one more rewind would undo the turn before it."""
+    conversation_id = await _conversation(runtime)
+    await _receive(runtime, conversation_id, "1", "a")
+    events = _failed_try_undone_by_rasa()
     rasa = FlakyRasa(actions_ok=False, answer=[{"text": "No le entendí."}], tracker_events=events)
     with pytest.raises(TurnPostponed):
         await run_conversation(runtime, rasa.client(), conversation_id)
@@ -390,14 +395,7 @@ async def test_the_retry_of_a_failed_try_asks_again_instead_of_taking_its_fallba
     """Rasa holds "No le entendí." for the failed try: it is not an answer, the retry asks again."""
     conversation_id = await _conversation(runtime)
     await _receive(runtime, conversation_id, "1", "a")
-    failed_try = [
-        _user_event("a"),
-        {"event": "action", "name": "action_accept_consent"},
-        {"event": "action", "name": "action_default_fallback"},
-        {"event": "bot", "text": "No le entendí.", "data": {}},
-        {"event": "rewind"},
-        {"event": "action", "name": "action_listen"},
-    ]
+    failed_try = _failed_try_undone_by_rasa()
     rasa = FlakyRasa(actions_ok=False, answer=[{"text": "No le entendí."}], tracker_events=failed_try)
     with pytest.raises(TurnPostponed):
         await run_conversation(runtime, rasa.client(), conversation_id)
