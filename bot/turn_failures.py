@@ -16,7 +16,7 @@ from bot.db.models import Conversation, Message, utcnow
 from bot.handoff import handoff_reply
 from bot.logs import get_logger
 from bot.metrics import TURN_FAILURES
-from bot.rasa_client import BotReply, RasaClient
+from bot.rasa_client import BotReply, RasaClient, TrackedTurn
 from bot.replies import add_replies
 from bot.runtime import Runtime
 
@@ -50,6 +50,24 @@ class Settled:
     """A failure the conversation moves past: the message was set aside; ``rows`` is the apology."""
 
     rows: list[Message]
+
+
+def turn_failure(turn: TrackedTurn, replies: list[BotReply], actions_healthy: bool) -> str | None:
+    """Why a turn Rasa recorded did not really happen, or ``None`` when it did."""
+    if not replies and not turn.replies:
+        return "no_reply"
+    if not actions_healthy and turn.custom_actions:
+        return "action_server_down"
+    return None
+
+
+def failure_reason(exc: Exception) -> str:
+    """The reason a failed try is recorded under (``TurnFailed``'s own, the deadline, a Rasa error)."""
+    if isinstance(exc, TurnFailed):
+        return exc.reason
+    if isinstance(exc, TimeoutError):
+        return "deadline"
+    return "rasa_error"
 
 
 def retry_delay_s(base_s: float, attempts: int) -> float:

@@ -33,10 +33,17 @@ from bot.menus import resolve_choice
 from bot.metrics import RASA_CALLS, TURN_LATENCY
 from bot.outbox import send_rows
 from bot.queue import conversation_lock_key, enqueue_drain
-from bot.rasa_client import BotReply, RasaClient, RasaUnavailable, TrackedTurn
+from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.replies import store_replies
 from bot.runtime import Runtime
-from bot.turn_failures import FAILED_TURN_REASONS, TurnFailed, TurnPostponed, settle_failure
+from bot.turn_failures import (
+    FAILED_TURN_REASONS,
+    TurnFailed,
+    TurnPostponed,
+    failure_reason,
+    settle_failure,
+    turn_failure,
+)
 
 log = get_logger(__name__)
 
@@ -126,7 +133,7 @@ async def _drain(
                     runtime, rasa, conversation, contact, message, claimed_before=claimed_before
                 )
         except (TurnFailed, RasaUnavailable, TimeoutError) as exc:
-            replies = (await settle_failure(runtime, rasa, conversation, message, _reason(exc))).rows
+            replies = (await settle_failure(runtime, rasa, conversation, message, failure_reason(exc))).rows
         await _send_before(deadline, runtime, replies, contact, conversation.channel, fresh=True)
         TURN_LATENCY.observe((utcnow() - message.created_at).total_seconds())
         turns += 1
@@ -153,14 +160,6 @@ async def _send_before(
             await send_rows(runtime, rows, contact, channel, fresh=fresh)
     except TimeoutError:  # rows left "sending" are reconciled with Twilio by the next job
         raise TurnPostponed("deadline while sending", retry_in_s=None) from None
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, TurnFailed):
-        return exc.reason
-    if isinstance(exc, TimeoutError):
-        return "deadline"
-    return "rasa_error"
 
 
 async def take_turn(
@@ -224,15 +223,6 @@ async def _recover_earlier_try(
         return earlier.replies
     if not earlier.reverted:  # it reached Rasa and did not go well: undo it, then ask again
         await rasa.rewind(sender_id=conversation.rasa_sender_id, message_sid=sid)
-    return None
-
-
-def turn_failure(turn: TrackedTurn, replies: list[BotReply], actions_healthy: bool) -> str | None:
-    """Why a turn Rasa recorded did not really happen, or ``None`` when it did."""
-    if not replies and not turn.replies:
-        return "no_reply"
-    if not actions_healthy and turn.custom_actions:
-        return "action_server_down"
     return None
 
 
