@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.db import conversations, handoffs, messages, prequal
 from bot.db.models import Consent, Contact, Conversation, Message, utcnow
-from bot.handoff import handoff_reply
+from bot.handoff.hours import handoff_reply
 from bot.keywords import KeywordKind
 from bot.logs import get_logger
 from bot.media_policy import has_held_media

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.consent import ConsentText, load_consent
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
-from bot.handoff import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
+from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.prequal.data import PrequalData, load_prequal_data
 from bot.settings import Settings

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.db import handoffs, messages
 from bot.db.models import Conversation, Message, utcnow
-from bot.handoff import handoff_reply
+from bot.handoff.hours import handoff_reply
 from bot.logs import get_logger
 from bot.metrics import TURN_FAILURES
 from bot.rasa_client import BotReply, RasaClient, TrackedTurn

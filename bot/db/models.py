@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -68,7 +79,7 @@ class Conversation(Base):
     rasa_sender_id: Mapped[str] = mapped_column(String(40), unique=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))  # sms | whatsapp
-    owner: Mapped[str] = mapped_column(String(16), default="bot")  # bot | waiting | consultant | closed
+    owner: Mapped[str] = mapped_column(String(16), default="bot")  # bot | consultant (ticket assignee)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -107,6 +118,8 @@ class Message(Base):
     segments: Mapped[int | None] = mapped_column(Integer)
     content_sid: Mapped[str | None] = mapped_column(String(64))
     content_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Outbound written by a consultant in the console (None: the bot or the gateway).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -126,10 +139,41 @@ class StatusEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class User(Base):
+    """A console account: a consultant (sees one branch) or a supervisor (sees all)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, never the password
+    role: Mapped[str] = mapped_column(String(16))  # consultant | supervisor
+    branch: Mapped[str | None] = mapped_column(String(40))  # data/branches.yml id; None: supervisor
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class HandoffRequest(Base):
-    """A person asked for a consultant (or accepted the offer). Nothing asked for is lost."""
+    """A ticket: a person asked for a consultant (or the bot or a rule did). Nothing asked is lost.
+
+    One ticket that is not closed per conversation (partial unique index); a new request updates it.
+    ``status``: open (waiting in the queue) -> claimed (a consultant owns the conversation) -> closed
+    (handed back to the bot or closed with an ``outcome``).
+    """
 
     __tablename__ = "handoff_requests"
+    __table_args__ = (
+        Index(
+            "uq_handoff_requests_one_open",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+        Index("ix_handoff_requests_queue", "status", "priority", "requested_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
@@ -138,8 +182,39 @@ class HandoffRequest(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(40))  # user_asked | offered_after_retries | …
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the answers so far (slots)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | taken | closed
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | claimed | closed
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Lower is more urgent (data/handoff.yml gives each reason its priority).
+    priority: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
+    branch: Mapped[str | None] = mapped_column(String(40), index=True)  # from the municipality
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # built from what we store
+    requests: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # times asked
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(40))  # data/handoff.yml outcomes, handed_back
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class TicketEvent(Base):
+    """What happened to a ticket, for the transcript and the supervisor's figures (rows never change).
+
+    kind: created | requested_again | claimed | transferred | note | reply | template_sent |
+    handed_back | closed. ``body`` only for internal notes (erased with the conversation).
+    """
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("handoff_requests.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # no message bodies
+    body: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class Consent(Base):

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from bot.db.models import HandoffRequest, Message
-from bot.handoff import handoff_reply
+from bot.handoff.hours import handoff_reply
 from bot.rasa_client import RasaClient
 from bot.runtime import Runtime
 from tests.integration.test_keyword_turns import _say

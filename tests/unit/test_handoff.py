@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.gsm7 import fold_to_gsm7, is_gsm7
-from bot.handoff import OfficeHours, handoff_reply, load_failure_replies, load_office_hours
+from bot.handoff.hours import OfficeHours, handoff_reply, load_failure_replies, load_office_hours
 
 HOURS = load_office_hours(Path(__file__).resolve().parents[2] / "data" / "office_hours.yml")
 BOGOTA = ZoneInfo("America/Bogota")
