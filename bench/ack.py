@@ -2,7 +2,8 @@
 
 Request i is due at ``t0 + i / rate`` whether or not earlier ones have been answered, so a slow server
 makes requests queue and their latency (measured from the due time) grows: no coordinated omission.
-Forms are built and signed before the clock starts so the client spends little CPU while it runs.
+Requests are built and signed before the clock starts and sent by a lean client (bench/rawhttp.py),
+so the client spends little of the machine's CPU while it runs.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
+from bench.rawhttp import RawPool
 from bench.stack import ACCOUNT_SID, AUTH_TOKEN
 from bench.stats import percentile, summary_ms
 from tests.e2e.processes import signed_inbound, twilio_settings
@@ -41,7 +41,7 @@ def signed_form(public_base_url: str, sender: str, text: str, sid: str | None = 
 
 
 async def open_loop(
-    clients: list[httpx.AsyncClient],
+    pool: RawPool,
     web_url: str,
     *,
     rate: float,
@@ -52,25 +52,23 @@ async def open_loop(
 ) -> dict[str, Any]:
     """Send ``rate * seconds`` requests on schedule. A request due while ``max_in_flight`` are still
     unanswered is not sent and counts as an error: the server is saturated by then, and queueing it
-    in httpx's pool would make the client, not the server, the bottleneck (its pool gets slow).
-    Requests are spread over several clients: one httpx pool's bookkeeping grows with its size."""
+    in the client would make the client, not the server, the bottleneck."""
     count = max(1, round(rate * seconds))
-    forms = [
-        signed_form(web_url, phone(phone_offset + i % phones), TEXTS[i % len(TEXTS)]) for i in range(count)
-    ]
+    senders = [phone(phone_offset + i % phones) for i in range(count)]
+    forms = [signed_form(web_url, sender, TEXTS[i % len(TEXTS)]) for i, sender in enumerate(senders)]
+    requests = [pool.request("/twilio/messages", form.body, form.headers) for form in forms]
     latencies: list[float] = []  # due time -> response (what Twilio would see, queueing included)
     service: list[float] = []  # actual send -> response
     lags: list[float] = []  # how late the client itself started a request (its own CPU / loop lag)
     errors: dict[str, int] = {}
     done_at: list[float] = []
 
-    async def one(client: httpx.AsyncClient, form: SignedForm, due: float) -> None:
+    async def one(raw: bytes, due: float) -> None:
         started = time.perf_counter()
         lags.append(started - due)
         try:
-            response = await client.post("/twilio/messages", content=form.body, headers=form.headers)
-            status = response.status_code
-        except httpx.HTTPError as exc:
+            status = (await pool.send(raw)).status_code
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
             return
         finished = time.perf_counter()
@@ -86,7 +84,7 @@ async def open_loop(
     dropped = 0
     t0 = time.perf_counter() + 0.05
     t0_epoch = time.time() + (t0 - time.perf_counter())
-    for index, form in enumerate(forms):
+    for index, raw in enumerate(requests):
         due = t0 + index / rate
         delay = due - time.perf_counter()
         if delay > 0:
@@ -94,7 +92,7 @@ async def open_loop(
         if len(in_flight) >= max_in_flight:
             dropped += 1
             continue
-        task = asyncio.create_task(one(clients[index % len(clients)], form, due))
+        task = asyncio.create_task(one(raw, due))
         in_flight.add(task)
         task.add_done_callback(in_flight.discard)
         tasks.append(task)
@@ -127,9 +125,7 @@ async def open_loop(
     return result
 
 
-async def warm_up(
-    client: httpx.AsyncClient, web_url: str, count: int = 50, unique: int | None = None
-) -> None:
+async def warm_up(pool: RawPool, web_url: str, count: int = 50, unique: int | None = None) -> None:
     """Open some connections and let the app import and cache everything before measuring.
 
     With ``unique``, only that many distinct messages are sent (the rest repeat their MessageSid and
@@ -144,7 +140,7 @@ async def warm_up(
     for chunk in range(0, count, 10):
         await asyncio.gather(
             *(
-                client.post("/twilio/messages", content=f.body, headers=f.headers)
+                pool.post("/twilio/messages", content=f.body, headers=f.headers)
                 for f in forms[chunk : chunk + 10]
             )
         )

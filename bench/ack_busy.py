@@ -19,18 +19,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bench import ack
 from bench.backlog import BacklogReader, rate, steady_rate
 from bench.procinfo import CpuMeter
+from bench.rawhttp import RawPool
 from bench.stack import App, start_app
 from tests.e2e.processes import RasaServer
 
 OVERLOAD_DRAIN_S = 15.0  # rates above the target: watch the drain this long, then estimate
 FULL_RATE_WINDOW_S = 40.0  # the full turn rate is measured over at most this long
 TARGET_RATE = 200
-SHARDS = 8
 
 
 def add_ack_busy_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +50,11 @@ def add_ack_busy_arguments(parser: argparse.ArgumentParser) -> None:
         "--worker-max-turns", type=int, default=0, help="ack phase: WORKER_MAX_TURNS (0: the default)"
     )
     parser.add_argument(
+        "--fake-twilio-in-web",
+        action="store_true",
+        help="serve the fake Twilio API from the web process (before issue 8's last change)",
+    )
+    parser.add_argument(
         "--ack-log-level", default="INFO", help="LOG_LEVEL of web and worker in the ack phase (as prod)"
     )
 
@@ -60,7 +63,12 @@ def app_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, 
     extra_env = {"LOG_LEVEL": args.ack_log_level}
     if args.worker_max_turns:
         extra_env["WORKER_MAX_TURNS"] = str(args.worker_max_turns)
-    return {**options, "low_priority": not args.no_priorities, "extra_env": extra_env}  # as Procfile
+    return {
+        **options,
+        "low_priority": not args.no_priorities,  # as Procfile
+        "extra_env": extra_env,
+        "twilio_apart": not args.fake_twilio_in_web,
+    }
 
 
 async def ack_busy_phase(
@@ -101,15 +109,14 @@ async def ack_busy_phase(
         "priorities": "off" if args.no_priorities else "worker, rasa, actions under scripts/low_priority.sh",
         "worker_max_turns": args.worker_max_turns or "default (Settings)",
         "log_level": args.ack_log_level,
+        "fake_twilio": "in the web process" if args.fake_twilio_in_web else "a process of its own (nice 10)",
         "full_turn_rate": full,
         "runs": runs,
     }
 
 
-def clients_for(app: App, args: argparse.Namespace) -> list[httpx.AsyncClient]:
-    per_client = max(1, args.max_in_flight // SHARDS)
-    limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
-    return [httpx.AsyncClient(base_url=app.web_url, timeout=30, limits=limits) for _ in range(SHARDS)]
+def pool_for(app: App, args: argparse.Namespace) -> RawPool:
+    return RawPool(app.web_url, size=args.max_in_flight)
 
 
 async def full_turn_rate(
@@ -122,11 +129,11 @@ async def full_turn_rate(
     """Accept ``--drain-preload`` messages with the worker stopped, then time the worker's drain."""
     app = start_app(args.db, "ack-full-rate", rasa, run_dir, with_worker=False, **settings)
     reader = BacklogReader(app.database_url)
-    clients = clients_for(app, args)
+    pool = pool_for(app, args)
     try:
         preload_rate = 100.0
         await ack.open_loop(
-            clients,
+            pool,
             app.web_url,
             rate=preload_rate,
             seconds=args.drain_preload / preload_rate,
@@ -141,8 +148,7 @@ async def full_turn_rate(
         wall = time.time() - started
         backlog = reader.read()
     finally:
-        for client in clients:
-            await client.aclose()
+        await pool.aclose()
         reader.close()
         profiles += app.stop()
     return {
@@ -163,16 +169,15 @@ async def one_rate(
     full_rate: float | None,
 ) -> dict[str, Any]:
     reader = BacklogReader(app.database_url)
-    clients = clients_for(app, args)
+    pool = pool_for(app, args)
     try:
-        for client in clients:
-            await ack.warm_up(client, app.web_url, count=20, unique=1)
+        await ack.warm_up(pool, app.web_url, count=20, unique=1)
         await reader.wait_empty(60)  # the warm-up's few turns
         await asyncio.sleep(0.5)
         meter = CpuMeter(app.pids() | extra_pids)
         started = time.perf_counter()
         run = await ack.open_loop(
-            clients,
+            pool,
             app.web_url,
             rate=target,
             seconds=args.ack_seconds,
@@ -189,8 +194,7 @@ async def one_rate(
         emptied = await reader.wait_empty(wait_s)
         run["drain"] = drain_summary(reader, run, emptied, full_rate)
     finally:
-        for client in clients:
-            await client.aclose()
+        await pool.aclose()
         reader.close()
     return run
 

@@ -100,6 +100,7 @@ class App:
     logs: Path
     web: Process
     worker: Process | None = None
+    twilio: Process | None = None  # the fake Twilio API in a process of its own (``twilio_apart``)
     extra: dict[str, object] = field(default_factory=dict)
     low_priority: bool = True
 
@@ -112,11 +113,13 @@ class App:
         found = {"web": self.web.popen.pid if self.web.popen else 0}
         if self.worker and self.worker.popen:
             found["worker"] = self.worker.popen.pid
+        if self.twilio and self.twilio.popen:
+            found["fake_twilio"] = self.twilio.popen.pid
         return {name: pid for name, pid in found.items() if pid}
 
     def stop(self) -> list[Path]:
         """Stop both processes; return the text summaries of any profiles they wrote."""
-        for process in (self.worker, self.web):
+        for process in (self.worker, self.web, self.twilio):
             if process is None:
                 continue
             if "cProfile" in process.command and process.popen and process.popen.poll() is None:
@@ -164,13 +167,19 @@ def start_app(
     rasa_url: str | None = None,
     low_priority: bool = True,
     extra_env: dict[str, str] | None = None,
+    twilio_apart: bool = False,
 ) -> App:
+    """With ``twilio_apart`` the fake Twilio API runs in its own process (at the worker's priority) and
+    web runs without dev tools, as in production where Twilio is on other machines: web then serves
+    only what Twilio sends it (inbound messages and status callbacks)."""
     logs = run_dir / label
     (logs / "metrics").mkdir(parents=True, exist_ok=True)
     database_url, database_name = create_database(backend, logs, label=label, prefix=f"famibot_bench_{label}")
     flush_redis(REDIS_DB["app"])
     web_port = free_port()
     web_url = f"http://127.0.0.1:{web_port}"
+    twilio_port = free_port() if twilio_apart else web_port
+    twilio_url = f"http://127.0.0.1:{twilio_port}"
     queue_name = f"famibot-bench:{label}"
     env = child_env(
         {
@@ -183,7 +192,7 @@ def start_app(
             "ACTIONS_URL": rasa.actions_url,
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_API_BASE_URL": f"{web_url}/fake-twilio",
+            "TWILIO_API_BASE_URL": f"{twilio_url}/fake-twilio",
             "TWILIO_SMS_FROM": SMS_FROM,
             "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
             "PUBLIC_BASE_URL": web_url,
@@ -201,14 +210,28 @@ def start_app(
             *("-m", "uvicorn", "webhooks.app:create_app", "--factory", "--port", str(web_port)),
             *uvicorn_args,
         ],
-        env,
+        {**env, "DEV_TOOLS": "false"} if twilio_apart else env,
         logs,
     ).start()
     app = App(
         backend, web_url, database_url, database_name, queue_name, env, logs, web, low_priority=low_priority
     )
+    if twilio_apart:
+        command = [
+            APP_PYTHON,
+            "-m",
+            "uvicorn",
+            "webhooks.app:create_app",
+            "--factory",
+            "--port",
+            str(twilio_port),
+        ]
+        wrapper = LOW_PRIORITY if low_priority else []
+        app.twilio = Process("fake-twilio", [*wrapper, *command], env, logs).start()
     try:
         web.wait_http(f"{web_url}/readyz", 120)
+        if app.twilio:
+            app.twilio.wait_http(f"{twilio_url}/readyz", 120)
         if with_worker:
             app.start_worker(profile="worker" in profile)
     except BaseException:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.consent import ConsentText, load_consent
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
+from bot.db.inbound_store import InboundStore
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.prequal.data import PrequalData, load_prequal_data
@@ -36,8 +37,10 @@ class Runtime:
     consent: ConsentText
     prequal: PrequalData  # loan rules, municipalities, sectors (the action server loads its own copy)
     failures: FailureReplies  # the apology for a message the bot could not answer
+    inbound: InboundStore  # the webhook's one write, its statements built once
 
     async def close(self) -> None:
+        await self.inbound.close()
         await self.http.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
@@ -79,4 +82,5 @@ async def build_runtime(settings: Settings) -> Runtime:
         consent,
         prequal,
         failures,
+        InboundStore(engine, settings.sync_database_url),
     )

@@ -59,7 +59,7 @@ async def inbound_message(request: Request, runtime: RuntimeDep) -> Response:
     except InvalidForm as exc:
         INBOUND_MESSAGES.labels(channel="unknown", outcome="invalid").inc()
         raise HTTPException(400, str(exc)) from exc
-    stored = await store_inbound(runtime.sessions, message)
+    stored = await store_inbound(runtime.inbound, message)
     if stored is None:
         INBOUND_MESSAGES.labels(channel=message.channel, outcome="duplicate").inc()
         log.info("duplicate inbound ignored", sid=message.message_sid)

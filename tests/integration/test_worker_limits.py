@@ -133,7 +133,7 @@ async def test_worker_runs_at_most_worker_max_turns_at_once(
             to=settings.twilio_sms_from,
             body="hola",
         )
-        stored = await store_inbound(runtime.sessions, message)
+        stored = await store_inbound(runtime.inbound, message)
         assert stored is not None
         await enqueue_turn(
             runtime.redis, conversation_id=stored.conversation_id, message_id=stored.message_id
