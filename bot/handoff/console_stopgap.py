@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts import ConsoleUser
 from bot.db import messages
 from bot.db.models import Contact, Conversation, HandoffRequest, Message, TicketEvent, User
+from bot.gsm7 import fold_to_gsm7, sms_size
 from bot.queue import enqueue_drain
 from bot.runtime import Runtime
 from bot.send_policy import WHATSAPP_WINDOW, whatsapp_window_open
@@ -175,8 +176,14 @@ async def consultant_reply(
         ticket = await session.get(HandoffRequest, ticket_id)
         if ticket is None or ticket.status != "claimed" or ticket.assignee_id != user.id:
             return ReplyOutcome("refused", "Solo quien tomó la conversación puede responder.")
+        conversation = await session.get(Conversation, ticket.conversation_id)
+        sms = conversation is not None and conversation.channel == "sms"
+        body = fold_to_gsm7(text) if sms else text  # what the console's preview showed
+        size = sms_size(body) if sms else None
         row = await messages.add_outbound(session, conversation_id=ticket.conversation_id, reply_to_id=None,
-                                          position=0, body=text, purpose="consultant_reply")  # fmt: skip
+                                          position=0, body=body, purpose="consultant_reply",
+                                          encoding=size.encoding if size else None,
+                                          segments=size.segments if size else None)  # fmt: skip
         row.author_id = user.id
         await _event(session, ticket, "reply", user, at, {"message_id": row.id})
     await enqueue_drain(runtime.redis, conversation_id=ticket.conversation_id, reason=f"reply-{row.id}")

@@ -77,11 +77,13 @@ async def test_consultant_takes_answers_and_hands_back(live: Stack) -> None:
 
         await row.get_by_role("button", name="Tomar").click()
         await expect(page).to_have_url(re.compile(rf"/console/tickets/{ticket_id}$"))
-        await page.fill("textarea[name=texto]", "Hola, soy Sara. ¿En qué le puedo ayudar?")
-        await expect(page.locator("[data-testid=segmentos]")).to_contain_text("1 parte")
+        await page.fill("textarea[name=texto]", "Hola, soy Sara. ¿Está bien si le ayudo?")
+        await expect(page.locator("[data-testid=segmentos]")).to_contain_text(
+            "1 parte · 39 caracteres · GSM-7"
+        )
         await page.get_by_role("button", name="Enviar").click()
         sent = await live.wait_outbound(phone, 3)
-        assert sent[2]["body"] == "Hola, soy Sara. ¿En que le puedo ayudar?"  # folded to GSM-7 by the outbox
+        assert sent[2]["body"] == "Hola, soy Sara. ¿Esta bien si le ayudo?"  # folded to GSM-7, as previewed
         consultant = page.locator("li.asesor").last
         await expect(consultant.locator("[data-testid=estado]")).to_have_text(
             re.compile("enviado|entregado|leído"), timeout=10_000
