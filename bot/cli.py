@@ -1,4 +1,4 @@
-"""Operational commands: ``python -m bot.cli migrate``, ``wait-ready`` and ``dead-letters``."""
+"""Operational commands: ``python -m bot.cli migrate``, ``wait-ready``, ``dead-letters``, ``create-user``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 
 import httpx
 
+from bot.account_cli import add_create_user_parser, run_create_user
 from bot.db.migrate import upgrade_to_head
 from bot.dead_letters import dead_letter_lines
 from bot.settings import Settings
@@ -42,7 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     ready.add_argument("--timeout", type=float, default=180.0)
     dead = commands.add_parser("dead-letters", help="list the messages the bot gave up on (no contents)")
     dead.add_argument("--limit", type=int, default=100)
+    add_create_user_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "create-user":
+        return run_create_user(args)
     if args.command == "dead-letters":
         lines = asyncio.run(dead_letter_lines(Settings(), limit=args.limit))
         sys.stdout.write("\n".join(lines) + "\n")

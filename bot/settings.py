@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = Field(default=15.0, gt=0)
     twilio_timeout_s: float = Field(default=10.0, gt=0)
     max_inbound_body_bytes: int = 64 * 1024
+    # A console session ends this long after the consultant's last request (or at logout).
+    console_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
     sms_segment_budget: int = Field(default=2, ge=1)
     prometheus_multiproc_dir: Path | None = None  # shared by web and worker processes
     log_level: str = "INFO"

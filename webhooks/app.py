@@ -10,8 +10,8 @@ from fastapi import Depends, FastAPI
 from bot.logs import configure_logging, get_logger
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from webhooks import api_docs, fake_twilio, health_routes, simulator, twilio_routes
-from webhooks.access import local_clients_only, ops_token_required
+from webhooks import console, health_routes, twilio_routes
+from webhooks.access import ops_token_required
 
 log = get_logger(__name__)
 
@@ -34,10 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(twilio_routes.router)
     app.include_router(health_routes.router)
     app.include_router(health_routes.ops_router, dependencies=[Depends(ops_token_required(settings))])
+    console.mount(app)
     if settings.dev_tools_enabled:  # DEV_TOOLS=true and not prod: simulator, fake Twilio API, /docs
-        this_machine = [Depends(local_clients_only(allow_remote=settings.dev_tools_allow_remote))]
-        for router in (fake_twilio.router, simulator.router, api_docs.router):
-            app.include_router(router, dependencies=this_machine)
-        if settings.dev_tools_allow_remote:
-            log.warning("dev tools answer any client (DEV_TOOLS_ALLOW_REMOTE=true)")
+        from webhooks import dev  # production never imports the dev package
+
+        dev.mount(app, settings)
     return app

@@ -18,7 +18,7 @@ import httpx
 from bot.settings import Settings
 from bot.twilio_adapter.records import Channel
 from bot.twilio_adapter.signature import sign
-from webhooks.simulator import build_inbound_form
+from webhooks.dev.simulator import build_inbound_form
 
 ROOT = Path(__file__).resolve().parents[2]
 NETGUARD = ROOT / "tests" / "netguard"

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 
 from bot.runtime import Runtime
 from bot.twilio_adapter.rest import TwilioRestClient
-from webhooks import fake_twilio
-from webhooks.fake_twilio_store import FakeTwilioStore, get_store
+from webhooks.dev import fake_twilio
+from webhooks.dev.fake_twilio_store import FakeTwilioStore, get_store
 
 
 @dataclass

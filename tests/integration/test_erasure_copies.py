@@ -20,7 +20,7 @@ from bot.twilio_adapter.records import OutboundRequest
 from bot.twilio_copies import retry_due_deletions
 from tests.conftest import ROOT
 from tests.integration.fake_twilio_app import FakeTwilio, attach_fake_twilio, media_files
-from webhooks.fake_twilio_store import FakeMessage
+from webhooks.dev.fake_twilio_store import FakeMessage
 
 CONSENT = load_consent(ROOT / "data" / "consent.yml")
 PHONE = "+573001234567"

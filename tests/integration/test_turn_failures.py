@@ -29,7 +29,7 @@ from bot.turns import ConversationBusy, run_conversation, take_turn
 from bot.twilio_adapter.rest import TwilioRestClient
 from bot.worker import run_conversation_job
 from tests.conftest import make_settings
-from webhooks import fake_twilio
+from webhooks.dev import fake_twilio
 
 POISON = "mensaje que siempre falla"
 PHONE = "+573001112244"

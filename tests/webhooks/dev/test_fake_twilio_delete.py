@@ -14,7 +14,7 @@ import pytest
 
 from bot.twilio_adapter.rest import DeleteFailed, TwilioRestClient
 from bot.twilio_adapter.sids import InvalidSid
-from tests.webhooks.test_fake_twilio import AUTH, BASE, SID, SMS_FROM, TOKEN, USER, Env, env, error_of
+from tests.webhooks.dev.test_fake_twilio import AUTH, BASE, SID, SMS_FROM, TOKEN, USER, Env, env, error_of
 
 __all__ = ["env"]  # the fixture, shared with the fake API's other tests
 

@@ -24,9 +24,9 @@ from fastapi.responses import JSONResponse, Response
 from bot.logs import get_logger
 from bot.settings import Settings
 from bot.twilio_adapter.signature import sign
-from webhooks import fake_twilio_control
 from webhooks.deps import RuntimeDep
-from webhooks.fake_twilio_store import (
+from webhooks.dev import fake_twilio_control
+from webhooks.dev.fake_twilio_store import (
     API_VERSION,
     DEFAULT_CODE_FOR_STATUS,
     FAILED,

@@ -29,8 +29,8 @@ from bot.gsm7 import sms_size
 from bot.settings import Settings
 from bot.twilio_adapter.signature import sign
 from webhooks.deps import RuntimeDep
-from webhooks.fake_twilio_control import register_media
-from webhooks.fake_twilio_store import (
+from webhooks.dev.fake_twilio_control import register_media
+from webhooks.dev.fake_twilio_store import (
     API_VERSION,
     MAX_MEDIA_ITEMS,
     FakeMessage,

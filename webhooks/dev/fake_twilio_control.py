@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 
 from bot.settings import REAL_TWILIO_API, Settings
 from webhooks.deps import RuntimeDep
-from webhooks.fake_twilio_store import (
+from webhooks.dev.fake_twilio_store import (
     API_VERSION,
     FAKE_PREFIX,
     MAX_MEDIA_BYTES,

@@ -19,8 +19,8 @@ from bot.settings import Settings
 from bot.templates import load_templates
 from bot.twilio_adapter.inbound import parse_message_form
 from bot.twilio_adapter.signature import is_valid_signature
-from webhooks import fake_twilio, simulator
-from webhooks.fake_twilio_store import FakeTwilioStore, get_store
+from webhooks.dev import fake_twilio, simulator
+from webhooks.dev.fake_twilio_store import FakeTwilioStore, get_store
 
 BASE = "http://testserver"
 PUBLIC = "https://famibot.example.org"  # the simulator must sign over PUBLIC_BASE_URL, not the Host

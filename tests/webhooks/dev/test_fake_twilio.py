@@ -21,8 +21,8 @@ from bot.templates import load_templates
 from bot.twilio_adapter.records import OutboundRequest
 from bot.twilio_adapter.rest import TwilioAmbiguous, TwilioRejected, TwilioRestClient, TwilioRetryable
 from bot.twilio_adapter.signature import is_valid_signature
-from webhooks import fake_twilio, fake_twilio_store
-from webhooks.fake_twilio_store import FakeTwilioStore, get_store
+from webhooks.dev import fake_twilio, fake_twilio_store
+from webhooks.dev.fake_twilio_store import FakeTwilioStore, get_store
 
 BASE = "http://testserver"
 SID = "AC" + "1" * 32
