@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.consent import ConsentText, load_consent
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.inbound_store import InboundStore
+from bot.db.sync_lane import SyncLane
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.prequal.data import PrequalData, load_prequal_data
@@ -37,10 +38,11 @@ class Runtime:
     consent: ConsentText
     prequal: PrequalData  # loan rules, municipalities, sectors (the action server loads its own copy)
     failures: FailureReplies  # the apology for a message the bot could not answer
+    lane: SyncLane  # the web's short writes (inbound messages, status callbacks) in one hop each
     inbound: InboundStore  # the webhook's one write, its statements built once
 
     async def close(self) -> None:
-        await self.inbound.close()
+        self.lane.close()
         await self.http.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
@@ -55,6 +57,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     prequal = load_prequal_data(settings.data_dir)
     failures = load_failure_replies(settings.data_dir / "failures.yml")
     engine = make_engine(settings)
+    lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url),
         default_queue_name=settings.queue_name,
@@ -82,5 +85,6 @@ async def build_runtime(settings: Settings) -> Runtime:
         consent,
         prequal,
         failures,
-        InboundStore(engine, settings.sync_database_url),
+        lane,
+        InboundStore(engine, lane),
     )

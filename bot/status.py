@@ -9,71 +9,38 @@ least): the recovery sweep stops re-draining its conversation.
 
 from __future__ import annotations
 
-from bot.db import conversations, messages
-from bot.db.engine import SessionFactory
-from bot.db.models import Conversation, utcnow
+from bot.db.models import utcnow
+from bot.db.status_writes import apply_status_update
+from bot.db.sync_lane import SyncLane
 from bot.logs import get_logger
 from bot.metrics import OUTBOUND_STATUS, STATUS_CALLBACKS
 from bot.twilio_adapter.records import StatusUpdate
-from bot.twilio_adapter.statuses import (
-    AT_TWILIO_FLOOR,
-    ERROR_MEANINGS,
-    ERROR_WHATSAPP_WINDOW_CLOSED,
-    TWILIO_STATUSES,
-    is_opt_out_error,
-    row_status_for,
-)
+from bot.twilio_adapter.statuses import TWILIO_STATUSES
 
 log = get_logger(__name__)
 
 
-async def apply_status(sessions: SessionFactory, update: StatusUpdate) -> bool:
+async def apply_status(lane: SyncLane, update: StatusUpdate) -> bool:
     """Return True when the row moved forward. Unknown messages and statuses are recorded too."""
     known = update.status in TWILIO_STATUSES
     if not known:
         log.info("status we do not know recorded", sid=update.message_sid, status=update.status)
-    async with sessions() as session, session.begin():
-        row = await messages.find_outbound(session, outbound_id=update.outbound_id, sid=update.message_sid)
-        await messages.record_status_event(
-            session,
-            message_id=row.id if row else None,
+    now = utcnow()
+    applied = await lane.run(lambda connection: apply_status_update(connection, update, now))
+    if not applied.matched:
+        log.warning(
+            "status for unknown message"
+            if applied.outbound_id is None
+            else "status sid does not match the row",
+            outbound_id=applied.outbound_id,
             sid=update.message_sid,
             status=update.status,
-            error_code=update.error_code,
         )
-        if row is None:
-            log.warning("status for unknown message", sid=update.message_sid, status=update.status)
-            STATUS_CALLBACKS.labels(outcome="unmatched").inc()
-            return False
-        if row.twilio_sid is not None and row.twilio_sid != update.message_sid:
-            log.warning("status sid does not match the row", outbound_id=row.id, sid=update.message_sid)
-            STATUS_CALLBACKS.labels(outcome="unmatched").inc()
-            return False
-        new_status = row_status_for(update.status)
-        moved = False
-        if new_status is not None:
-            extra: dict[str, object] = {}
-            if update.error_code is not None:
-                extra = {
-                    "error_code": update.error_code,
-                    "error_detail": ERROR_MEANINGS.get(update.error_code),
-                }
-            moved = await messages.advance_status(session, message_id=row.id, status=new_status, **extra)
-        # Whatever the status says, Twilio has the message: keep its SID, and a row still unsent
-        # leaves the unsent set ("queued" at least).
-        if await messages.mark_at_twilio(session, message_id=row.id, sid=update.message_sid, status=None):
-            moved, new_status = True, AT_TWILIO_FLOOR
-        if is_opt_out_error(update.error_code) or update.error_code == ERROR_WHATSAPP_WINDOW_CLOSED:
-            conversation = await session.get(Conversation, row.conversation_id)
-            if conversation is not None and is_opt_out_error(update.error_code):
-                await conversations.mark_opted_out(
-                    session, contact_id=conversation.contact_id, at=utcnow(), reason="twilio_21610"
-                )
-            elif conversation is not None:
-                await conversations.mark_whatsapp_window_closed(
-                    session, contact_id=conversation.contact_id, at=utcnow()
-                )
-    STATUS_CALLBACKS.labels(outcome=("advanced" if moved else "kept") if known else "unknown_status").inc()
-    if moved and new_status:
-        OUTBOUND_STATUS.labels(status=new_status).inc()
-    return moved
+        STATUS_CALLBACKS.labels(outcome="unmatched").inc()
+        return False
+    STATUS_CALLBACKS.labels(
+        outcome=("advanced" if applied.moved else "kept") if known else "unknown_status"
+    ).inc()
+    if applied.moved and applied.new_status:
+        OUTBOUND_STATUS.labels(status=applied.new_status).inc()
+    return applied.moved

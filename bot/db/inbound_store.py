@@ -2,29 +2,23 @@
 
 The statements are built once per engine (Core, no ORM session: the ORM cost about 1.8 ms of CPU per
 message, half of the whole ack). PostgreSQL stores a message in one round trip (data-modifying CTEs,
-autocommit). SQLite has no INSERT in a CTE: its three statements run in one transaction on a
-connection of their own in one thread, so that a message costs one hop to that thread instead of a
-dozen to aiosqlite's (each statement is several). A MessageSid already stored changes nothing and
-returns ``None``.
+autocommit). SQLite has no INSERT in a CTE: its three statements run in one transaction on the web's
+write lane (bot/db/sync_lane.py), one hop to its thread instead of a dozen to aiosqlite's. A
+MessageSid already stored changes nothing and returns ``None``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Engine,
     Executable,
     Table,
     bindparam,
-    create_engine,
-    event,
     exists,
     func,
     literal_column,
@@ -33,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.engine import sqlite_pragmas
 from bot.db.models import Contact, Conversation, Message, UTCDateTime
+from bot.db.sync_lane import SyncLane
 from bot.twilio_adapter.records import InboundMessage
 
 CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
@@ -140,11 +134,10 @@ def _postgresql_statement() -> Executable:
 class InboundStore:
     """Built once per engine by the composition root; ``store`` is the webhook's only write."""
 
-    def __init__(self, engine: AsyncEngine, sync_url: str) -> None:
+    def __init__(self, engine: AsyncEngine, lane: SyncLane) -> None:
         self.engine = engine
+        self.lane = lane
         self.postgresql = engine.dialect.name == "postgresql"
-        self._sqlite: Engine | None = None
-        self._thread: ThreadPoolExecutor | None = None
         if self.postgresql:
             self._one = _postgresql_statement()
             return
@@ -154,9 +147,6 @@ class InboundStore:
         )
         message = sqlite.insert(MESSAGES).values(**_message_columns(bindparam("conversation_id")))
         self._message = message.on_conflict_do_nothing().returning(MESSAGES.c.id)
-        self._sqlite = create_engine(sync_url, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(self._sqlite, "connect", sqlite_pragmas)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbound-sqlite")
 
     async def store(self, message: InboundMessage, *, now: datetime) -> StoredInbound | None:
         whatsapp = message.channel == "whatsapp"
@@ -173,22 +163,18 @@ class InboundStore:
             "media": [{"url": m.url, "content_type": m.content_type} for m in message.media],
             "button_payload": message.button_payload,
         }
-        if self._sqlite is None:
+        if self.postgresql:
             async with self.engine.connect() as connection:
                 autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 row = (await autocommit.execute(self._one, params)).first()
             return None if row is None else StoredInbound(conversation_id=row[1], message_id=row[0])
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._store_sqlite, params)
+        return await self.lane.run(lambda connection: self._store_sqlite(connection, params))
 
-    def _store_sqlite(self, params: dict[str, Any]) -> StoredInbound | None:
-        assert self._sqlite is not None
-        with self._sqlite.connect() as connection:
-            stored = self._three_statements(connection, params)
-            if stored is None:
-                connection.rollback()  # a duplicate: the contact and conversation stay as they were
-            else:
-                connection.commit()
-            return stored
+    def _store_sqlite(self, connection: Connection, params: dict[str, Any]) -> StoredInbound | None:
+        stored = self._three_statements(connection, params)
+        if stored is None:
+            connection.rollback()  # a duplicate: the contact and conversation stay as they were
+        return stored
 
     def _three_statements(self, connection: Connection, params: dict[str, Any]) -> StoredInbound | None:
         params["contact_id"] = connection.execute(self._contact, params).scalar_one()
@@ -197,9 +183,3 @@ class InboundStore:
         if message_id is None:
             return None
         return StoredInbound(conversation_id=params["conversation_id"], message_id=message_id)
-
-    async def close(self) -> None:
-        if self._thread is not None:
-            self._thread.shutdown(wait=True)
-        if self._sqlite is not None:
-            self._sqlite.dispose()

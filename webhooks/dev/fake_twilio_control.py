@@ -1,6 +1,6 @@
 """Control API of the fake Twilio (dev/test only): script outcomes, inspect, reset, register media.
 
-Mounted under ``/fake-twilio/_control`` by ``webhooks.fake_twilio``; the real Twilio has nothing like it.
+Mounted under ``/fake-twilio/_control`` by ``webhooks.dev.fake_twilio``; the real Twilio has nothing like it.
 """
 
 from __future__ import annotations

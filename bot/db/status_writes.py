@@ -1,0 +1,113 @@
+"""A status callback's writes, as one synchronous transaction on the web's write lane.
+
+Same rules as the outbox (bot/db/messages.py): the row moves forward only, every callback is kept as
+a status event, a callback for a row still unsent gives it the SID and at least "queued".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, insert, select, update
+
+from bot.db.models import Contact, Conversation, Message, StatusEvent
+from bot.twilio_adapter.records import StatusUpdate
+from bot.twilio_adapter.statuses import (
+    AT_TWILIO_FLOOR,
+    ERROR_MEANINGS,
+    ERROR_WHATSAPP_WINDOW_CLOSED,
+    STATUS_RANK,
+    is_opt_out_error,
+    row_status_for,
+)
+
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+EVENTS: Table = StatusEvent.__table__  # type: ignore[assignment]
+CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
+CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusApplied:
+    matched: bool  # a row of ours, and the SID agrees with it
+    moved: bool = False
+    new_status: str | None = None
+    outbound_id: int | None = None
+
+
+def apply_status_update(connection: Connection, update_: StatusUpdate, now: datetime) -> StatusApplied:
+    row = _find_outbound(connection, update_)
+    connection.execute(
+        insert(EVENTS).values(
+            message_id=row.id if row else None,
+            twilio_sid=update_.message_sid,
+            status=update_.status,
+            error_code=update_.error_code,
+            received_at=now,
+        )
+    )
+    if row is None or (row.twilio_sid is not None and row.twilio_sid != update_.message_sid):
+        return StatusApplied(matched=False, outbound_id=row.id if row else None)
+    new_status = row_status_for(update_.status)
+    moved = False
+    if new_status is not None:
+        extra: dict[str, object] = {}
+        if update_.error_code is not None:
+            extra = {"error_code": update_.error_code, "error_detail": ERROR_MEANINGS.get(update_.error_code)}
+        moved = _advance(connection, row.id, new_status, now, **extra)
+    # Whatever the status says, Twilio has the message: keep its SID, and a row still unsent leaves
+    # the unsent set ("queued" at least).
+    if row.twilio_sid is None:
+        connection.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.id == row.id, MESSAGES.c.twilio_sid.is_(None))
+            .values(twilio_sid=update_.message_sid)
+        )
+    if _advance(connection, row.id, AT_TWILIO_FLOOR, now):
+        moved, new_status = True, AT_TWILIO_FLOOR
+    if is_opt_out_error(update_.error_code) or update_.error_code == ERROR_WHATSAPP_WINDOW_CLOSED:
+        _mark_contact(connection, row.conversation_id, update_.error_code, now)
+    return StatusApplied(matched=True, moved=moved, new_status=new_status, outbound_id=row.id)
+
+
+def _find_outbound(connection: Connection, update_: StatusUpdate) -> Row[Any, Any, Any] | None:
+    outbound = select(MESSAGES.c.id, MESSAGES.c.twilio_sid, MESSAGES.c.conversation_id).where(
+        MESSAGES.c.direction == "out"
+    )
+    if update_.outbound_id is not None:
+        row = connection.execute(outbound.where(MESSAGES.c.id == update_.outbound_id)).first()
+        if row is not None:
+            return row
+    return connection.execute(outbound.where(MESSAGES.c.twilio_sid == update_.message_sid)).first()
+
+
+def _advance(connection: Connection, message_id: int, status: str, now: datetime, **values: object) -> bool:
+    rank = STATUS_RANK.get(status)
+    if rank is None:
+        return False
+    lower = [name for name, value in STATUS_RANK.items() if value < rank]
+    result = connection.execute(
+        update(MESSAGES)
+        .where(MESSAGES.c.id == message_id, MESSAGES.c.status.in_(lower))
+        .values(status=status, updated_at=now, **values)
+    )
+    return bool(result.rowcount)
+
+
+def _mark_contact(
+    connection: Connection, conversation_id: int, error_code: int | None, now: datetime
+) -> None:
+    contact_id = (
+        select(CONVERSATIONS.c.contact_id).where(CONVERSATIONS.c.id == conversation_id).scalar_subquery()
+    )
+    if is_opt_out_error(error_code):
+        statement = (
+            update(CONTACTS)
+            .where(CONTACTS.c.id == contact_id, CONTACTS.c.opted_out_at.is_(None))
+            .values(opted_out_at=now, opt_out_reason="twilio_21610")
+        )
+    else:
+        statement = update(CONTACTS).where(CONTACTS.c.id == contact_id).values(whatsapp_window_closed_at=now)
+    connection.execute(statement)
