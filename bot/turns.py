@@ -26,7 +26,9 @@ from redis.exceptions import LockError
 
 from bot.commands import answer_keyword, apply_commands
 from bot.db import messages
+from bot.db import tickets as ticket_queries
 from bot.db.models import Contact, Conversation, Message, utcnow
+from bot.handoff.tickets import note_inbound_for_consultant
 from bot.logs import get_logger
 from bot.media_policy import prepare_media
 from bot.menus import resolve_choice
@@ -60,6 +62,8 @@ class ConversationBusy(Exception):
 
 
 STOP_FORM_PAYLOAD = "/stop_form"
+# An inbound message of a conversation a consultant owns: stored for them, never sent to Rasa.
+FOR_CONSULTANT = "for_consultant"
 
 
 async def run_conversation(runtime: Runtime, rasa: RasaClient, conversation_id: int) -> int:
@@ -119,6 +123,9 @@ async def _drain(
         async with runtime.sessions() as session, session.begin():
             contact = await session.get(Contact, conversation.contact_id)
             claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
+            # A consultant may have claimed (or handed back) the conversation since the last turn.
+            owner = await ticket_queries.owner_of(session, conversation_id=conversation_id)
+            conversation.owner = owner or conversation.owner
         if contact is None:
             return turns, False
         if leftovers:  # replies a crashed or postponed job did not finish sending come first
@@ -184,11 +191,12 @@ async def take_turn(
     if keyword is not None:  # opt-out, opt-in and help come before everything else
         log_.info("keyword", keyword=keyword)
         return await answer_keyword(runtime, conversation, contact, message, keyword, reason="keyword")
-    skip_reason = _skip_reason(conversation, contact)
-    if skip_reason:
-        await _finish(runtime, message, status="skipped", detail=skip_reason)
-        log_.info("turn skipped", reason=skip_reason)
+    if contact.opted_out:
+        await _finish(runtime, message, status="skipped", detail="contact opted out")
+        log_.info("turn skipped", reason="contact opted out")
         return []
+    if conversation.owner != "bot":  # a consultant owns it: Rasa is not called at all
+        return await _keep_for_consultant(runtime, conversation, contact, message)
     media, held_payload = await prepare_media(runtime, conversation, contact, message)  # consent first
     instead = instead or held_payload
     replies = None
@@ -234,12 +242,23 @@ async def _only_stops_a_form(
     return await rasa.active_loop(sender_id=conversation.rasa_sender_id) is not None
 
 
-def _skip_reason(conversation: Conversation, contact: Contact) -> str | None:
-    if contact.opted_out:
-        return "contact opted out"
-    if conversation.owner != "bot":
-        return f"conversation owned by {conversation.owner}"
-    return None
+async def _keep_for_consultant(
+    runtime: Runtime, conversation: Conversation, contact: Contact, message: Message
+) -> list[Message]:
+    """Store the message for the consultant who owns the conversation (its files too, with consent)
+    and move the ticket's ``updated_at`` so the console shows it; no reply, no Rasa call (Rasa's
+    own pause would end at its next session start, so ownership lives here)."""
+    await prepare_media(runtime, conversation, contact, message)
+    async with runtime.sessions() as session, session.begin():
+        await messages.set_status(session, message_id=message.id, status=FOR_CONSULTANT, error_detail=None)
+        ticket_id = await note_inbound_for_consultant(session, conversation_id=conversation.id, at=utcnow())
+    log.info(
+        "message kept for the consultant",
+        conversation_id=conversation.id,
+        message_id=message.id,
+        ticket_id=ticket_id,
+    )
+    return []
 
 
 async def _ask_rasa(
