@@ -192,13 +192,13 @@ async def answer_keyword(
             await conversations.mark_opted_out(session, contact_id=contact.id, at=now, reason=reason)
             canceled = await messages.cancel_unsent_to_contact(session, contact_id=contact.id)
             contact.opted_out_at = contact.opted_out_at or now
-            ticket = await close_on_opt_out(session, conversation_id=conversation.id, at=now)
+            closed = await close_on_opt_out(session, contact_id=contact.id, at=now)
             conversation.owner = "bot"
             log.info(
                 "contact opted out",
                 conversation_id=conversation.id,
                 canceled=canceled,
-                ticket_closed=ticket.id if ticket else None,
+                tickets_closed=[ticket.id for ticket in closed],
             )
         elif keyword == "opt_in":
             await conversations.mark_opted_in(session, contact_id=contact.id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.db import conversations, messages
 from bot.db.engine import SessionFactory
 from bot.db.models import Conversation, utcnow
+from bot.handoff.tickets import close_on_opt_out
 from bot.logs import get_logger
 from bot.metrics import OUTBOUND_STATUS, STATUS_CALLBACKS
 from bot.twilio_adapter.records import StatusUpdate
@@ -69,6 +70,7 @@ async def apply_status(sessions: SessionFactory, update: StatusUpdate) -> bool:
                 await conversations.mark_opted_out(
                     session, contact_id=conversation.contact_id, at=utcnow(), reason="twilio_21610"
                 )
+                await close_on_opt_out(session, contact_id=conversation.contact_id, at=utcnow())
             elif conversation is not None:
                 await conversations.mark_whatsapp_window_closed(
                     session, contact_id=conversation.contact_id, at=utcnow()

@@ -28,7 +28,7 @@ from bot.commands import answer_keyword, apply_commands
 from bot.db import messages
 from bot.db import tickets as ticket_queries
 from bot.db.models import Contact, Conversation, Message, utcnow
-from bot.handoff.tickets import note_inbound_for_consultant
+from bot.handoff.owned import keep_for_consultant
 from bot.logs import get_logger
 from bot.media_policy import prepare_media
 from bot.menus import resolve_choice
@@ -62,8 +62,6 @@ class ConversationBusy(Exception):
 
 
 STOP_FORM_PAYLOAD = "/stop_form"
-# An inbound message of a conversation a consultant owns: stored for them, never sent to Rasa.
-FOR_CONSULTANT = "for_consultant"
 
 
 async def run_conversation(runtime: Runtime, rasa: RasaClient, conversation_id: int) -> int:
@@ -196,7 +194,7 @@ async def take_turn(
         log_.info("turn skipped", reason="contact opted out")
         return []
     if conversation.owner != "bot":  # a consultant owns it: Rasa is not called at all
-        return await _keep_for_consultant(runtime, conversation, contact, message)
+        return await keep_for_consultant(runtime, conversation, contact, message)
     media, held_payload = await prepare_media(runtime, conversation, contact, message)  # consent first
     instead = instead or held_payload
     replies = None
@@ -240,25 +238,6 @@ async def _only_stops_a_form(
     if not runtime.keywords.only_stops_a_form(message.body) or conversation.owner != "bot":
         return False
     return await rasa.active_loop(sender_id=conversation.rasa_sender_id) is not None
-
-
-async def _keep_for_consultant(
-    runtime: Runtime, conversation: Conversation, contact: Contact, message: Message
-) -> list[Message]:
-    """Store the message for the consultant who owns the conversation (its files too, with consent)
-    and move the ticket's ``updated_at`` so the console shows it; no reply, no Rasa call (Rasa's
-    own pause would end at its next session start, so ownership lives here)."""
-    await prepare_media(runtime, conversation, contact, message)
-    async with runtime.sessions() as session, session.begin():
-        await messages.set_status(session, message_id=message.id, status=FOR_CONSULTANT, error_detail=None)
-        ticket_id = await note_inbound_for_consultant(session, conversation_id=conversation.id, at=utcnow())
-    log.info(
-        "message kept for the consultant",
-        conversation_id=conversation.id,
-        message_id=message.id,
-        ticket_id=ticket_id,
-    )
-    return []
 
 
 async def _ask_rasa(

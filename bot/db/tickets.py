@@ -96,6 +96,11 @@ async def set_owner(session: AsyncSession, *, conversation_id: int, owner: str) 
     await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(owner=owner))
 
 
+async def conversation_ids_of(session: AsyncSession, *, contact_id: int) -> list[int]:
+    found = await session.scalars(select(Conversation.id).where(Conversation.contact_id == contact_id))
+    return list(found.all())
+
+
 async def owner_of(session: AsyncSession, *, conversation_id: int) -> str | None:
     return await session.scalar(select(Conversation.owner).where(Conversation.id == conversation_id))
 

@@ -182,11 +182,18 @@ def can_see(user: User, ticket: HandoffRequest) -> bool:
     )
 
 
-async def close_on_opt_out(
-    session: AsyncSession, *, conversation_id: int, at: datetime
-) -> HandoffRequest | None:
-    """The person opted out: their ticket closes (outcome "opted_out") and nobody owns the chat."""
-    return await db.close_not_closed(session, conversation_id=conversation_id, outcome="opted_out", at=at)
+async def close_on_opt_out(session: AsyncSession, *, contact_id: int, at: datetime) -> list[HandoffRequest]:
+    """The person opted out (a keyword, the dialogue, or Twilio's 21610): the tickets of their
+    conversations close with outcome "opted_out" and the bot owns them again (it stays silent: the
+    contact is opted out)."""
+    closed = []
+    for conversation_id in await db.conversation_ids_of(session, contact_id=contact_id):
+        ticket = await db.close_not_closed(
+            session, conversation_id=conversation_id, outcome="opted_out", at=at
+        )
+        if ticket is not None:
+            closed.append(ticket)
+    return closed
 
 
 async def note_inbound_for_consultant(

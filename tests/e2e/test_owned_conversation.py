@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from bot.db.engine import make_session_factory
 from bot.db.models import User, utcnow
 from bot.db.tickets import close_not_closed
+from bot.handoff.owned import FOR_CONSULTANT
 from bot.handoff.rules import load_handoff_rules
 from bot.handoff.tickets import claim, request_handoff
 from bot.settings import to_async_url
-from bot.turns import FOR_CONSULTANT
 from tests.conftest import REDIS_BASE
 from tests.e2e.conftest import REDIS_DB, Stack, new_phone
 from tests.e2e.db import messages_of

@@ -19,10 +19,11 @@ from sqlalchemy import select
 from bot.db import conversations, messages
 from bot.db.models import Contact, Conversation, HandoffRequest, Message, TicketEvent, User, utcnow
 from bot.db.tickets import close_not_closed
+from bot.handoff.owned import FOR_CONSULTANT
 from bot.handoff.tickets import claim, request_handoff
 from bot.rasa_client import RasaClient
 from bot.runtime import Runtime
-from bot.turns import FOR_CONSULTANT, run_conversation
+from bot.turns import run_conversation
 from bot.worker import recover_stalled
 from tests.integration.fake_twilio_app import attach_fake_twilio
 

@@ -220,3 +220,27 @@ async def test_the_transcript_has_messages_authors_and_system_events(runtime: Ru
         ("event", "ticket_claimed", "Marta"),
         ("outbound", "Hola, soy Marta", "Marta"),
     ]
+
+
+async def test_an_opt_out_twilio_reports_closes_the_ticket(runtime: Runtime) -> None:
+    """Twilio's 21610 on a reply (the person texted STOP to Twilio) is an opt-out like the keyword."""
+    from bot.status import apply_status
+    from bot.twilio_adapter.records import StatusUpdate
+
+    conversation_id = await _conversation(runtime)
+    ticket = await _request(runtime, conversation_id)
+    await _request(runtime, await _conversation(runtime, "+573001112233", "whatsapp"))  # same person
+    async with runtime.sessions() as session, session.begin():
+        reply = await messages.add_outbound(
+            session, conversation_id=conversation_id, reply_to_id=None, position=0, body="Hola"
+        )
+        await messages.mark_at_twilio(session, message_id=reply.id, sid="SM" + "9" * 32, status="queued")
+    assert await apply_status(
+        runtime.sessions, StatusUpdate(message_sid="SM" + "9" * 32, status="failed", error_code=21610)
+    )
+    async with runtime.sessions() as session:
+        tickets = (await session.scalars(select(HandoffRequest).order_by(HandoffRequest.id))).all()
+    assert [(t.id == ticket.id, t.status, t.outcome) for t in tickets] == [
+        (True, "closed", "opted_out"),
+        (False, "closed", "opted_out"),
+    ]
