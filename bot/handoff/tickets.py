@@ -111,12 +111,12 @@ async def request_handoff(
         ticket.requests += 1
         if priority < ticket.priority:
             ticket.reason, ticket.priority = reason, priority
-        ticket.message_id = message_id or ticket.message_id
         ticket.answers = {**(ticket.answers or {}), **answers}
         ticket.summary = summary
         ticket.branch = rules.branch_for(municipality) if municipality else ticket.branch
         ticket.updated_at = at
-        await db.add_event(session, ticket=ticket, kind="requested_again", at=at, detail={"reason": reason})
+        detail = {"reason": reason, "message_id": message_id}  # the ticket keeps the first message
+        await db.add_event(session, ticket=ticket, kind="requested_again", at=at, detail=detail)
     await session.flush()
     log.info("ticket requested", ticket_id=ticket.id, reason=reason, requests=ticket.requests)
     return ticket
