@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.db import conversations, handoffs, messages, prequal
+from bot.db import conversations, messages, prequal
 from bot.db.models import Consent, Contact, Conversation, Message, utcnow
 from bot.handoff.hours import handoff_reply
+from bot.handoff.tickets import close_on_opt_out, request_handoff, wait_for
 from bot.keywords import KeywordKind
 from bot.logs import get_logger
 from bot.media_policy import has_held_media
@@ -128,7 +129,8 @@ async def record_prequal(
     payload: dict[str, Any],
 ) -> list[Message]:
     """Store the evaluation (audit trail) with the replies that tell the result, atomically; when the
-    person pre-qualified, also a hand-off request (the reply says a consultant will write).
+    person pre-qualified, also a hand-off ticket, reason "prequalified" (the reply says a consultant
+    will write).
 
     A malformed payload stores nothing but the replies. A turn recovered from Rasa's tracker brings
     the command again: the evaluation and its hand-off are stored once per inbound message.
@@ -146,13 +148,14 @@ async def record_prequal(
             )
             handoff_id = None
             if created and evaluation.outcome == "prequalified":
-                request = await handoffs.record_handoff_request(
+                request = await request_handoff(
                     session,
                     conversation_id=conversation.id,
                     message_id=message.id,
                     reason="prequalified",
                     answers=dict(payload["answers"]),  # checked: a dict
                     at=now,
+                    rules=runtime.handoff,
                 )
                 handoff_id = request.id
             stored, menu = await add_replies(
@@ -189,7 +192,14 @@ async def answer_keyword(
             await conversations.mark_opted_out(session, contact_id=contact.id, at=now, reason=reason)
             canceled = await messages.cancel_unsent_to_contact(session, contact_id=contact.id)
             contact.opted_out_at = contact.opted_out_at or now
-            log.info("contact opted out", conversation_id=conversation.id, canceled=canceled)
+            closed = await close_on_opt_out(session, contact_id=contact.id, at=now)
+            conversation.owner = "bot"
+            log.info(
+                "contact opted out",
+                conversation_id=conversation.id,
+                canceled=canceled,
+                tickets_closed=[ticket.id for ticket in closed],
+            )
         elif keyword == "opt_in":
             await conversations.mark_opted_in(session, contact_id=contact.id)
             contact.opted_out_at = None
@@ -210,23 +220,38 @@ _KEYWORD_PURPOSE: dict[KeywordKind, str] = {
 async def request_human(
     runtime: Runtime, rasa: RasaClient, conversation: Conversation, message: Message, replies: list[BotReply]
 ) -> list[Message]:
-    """Record a real hand-off request with the answers so far, and say honestly when someone writes."""
+    """Open (or update) the conversation's ticket with the answers so far, and say honestly when
+    someone writes: the expected wait from the queue, or when the office opens.
+
+    The command may name its reason (``"reason": "offered_after_retries"``, one of data/handoff.yml);
+    else the person asked (``user_asked``).
+    """
     answers = await rasa.answers(sender_id=conversation.rasa_sender_id)
+    reason = str(commands_in(replies)["request_human"].get("reason") or "user_asked")
+    if reason not in runtime.handoff.data.reasons:
+        log.error(
+            "unknown hand-off reason; taken as user_asked", conversation_id=conversation.id, reason=reason
+        )
+        reason = "user_asked"
     now = utcnow()
-    told = [reply for reply in replies if not reply.custom] + [
-        BotReply(text=handoff_reply(runtime.office_hours, now))
-    ]
     async with runtime.sessions() as session, session.begin():
-        request = await handoffs.record_handoff_request(
+        request = await request_handoff(
             session,
             conversation_id=conversation.id,
             message_id=message.id,
-            reason="user_asked",
+            reason=reason,
             answers=answers,
             at=now,
+            rules=runtime.handoff,
         )
+        wait = await wait_for(
+            session, ticket=request, rules=runtime.handoff, hours=runtime.office_hours, now=now
+        )
+        told = [reply for reply in replies if not reply.custom] + [
+            BotReply(text=handoff_reply(runtime.office_hours, now, wait=wait.when))
+        ]
         stored, menu = await add_replies(runtime, session, conversation, message, told, purpose="reply")
-    log.info("hand-off requested", conversation_id=conversation.id, handoff_id=request.id)
+    log.info("hand-off requested", conversation_id=conversation.id, handoff_id=request.id, wait=wait.minutes)
     await remember_menu(runtime.redis, conversation.id, menu)
     return stored
 

@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from bot.db import conversations, messages
 from bot.db.models import Contact, Conversation, Message, utcnow
+from bot.handoff.tickets import close_on_opt_out
 from bot.logs import get_logger
 from bot.metrics import OUTBOUND_STATUS
 from bot.runtime import Runtime
@@ -187,6 +188,7 @@ async def _reject(runtime: Runtime, row: Message, contact: Contact, exc: TwilioR
             await conversations.mark_opted_out(
                 session, contact_id=contact.id, at=utcnow(), reason="twilio_21610"
             )
+            await close_on_opt_out(session, contact_id=contact.id, at=utcnow())
     if failed:
         OUTBOUND_STATUS.labels(status="failed").inc()
     log.warning(

@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Consent, Contact, Conversation, HandoffRequest, Message, PrequalEvaluation
+from bot.db.models import (
+    Consent,
+    Contact,
+    Conversation,
+    HandoffRequest,
+    Message,
+    PrequalEvaluation,
+    TicketEvent,
+)
 from bot.twilio_copies import Copy, media_copies, message_copies, queue_copies
 
 ERASED = "[borrado]"
@@ -25,9 +33,9 @@ BOGOTA = ZoneInfo("America/Bogota")
 
 
 async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_dir: Path) -> int:
-    """Erase message contents, media files, profile, hand-off answers and the person's data in
-    pre-qualification results, and queue the deletion of their copies at Twilio; return messages
-    erased."""
+    """Erase message contents, media files, profile, tickets' answers and summaries, consultants'
+    notes and the person's data in pre-qualification results, and queue the deletion of their copies
+    at Twilio; return messages erased."""
     conversations = select(Conversation.id).where(Conversation.contact_id == contact_id)
     await queue_copies(session, await remote_copies(session, contact_id=contact_id), reason="erasure")
     media_lists = await session.scalars(
@@ -46,8 +54,15 @@ async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_d
     await session.execute(
         update(Contact).where(Contact.id == contact_id).values(profile_name=None, whatsapp_id=None)
     )
-    await session.execute(
-        update(HandoffRequest).where(HandoffRequest.conversation_id.in_(conversations)).values(answers={})
+    await session.execute(  # tickets keep reason, branch, times and outcome; not what the person said
+        update(HandoffRequest)
+        .where(HandoffRequest.conversation_id.in_(conversations))
+        .values(answers={}, summary={})
+    )
+    await session.execute(  # consultants' notes are about the person
+        update(TicketEvent)
+        .where(TicketEvent.conversation_id.in_(conversations), TicketEvent.body.is_not(None))
+        .values(body=ERASED)
     )
     evaluations = await session.scalars(
         select(PrequalEvaluation).where(PrequalEvaluation.contact_id == contact_id)

@@ -17,6 +17,7 @@ from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.inbound_store import InboundStore
 from bot.db.sync_lane import SyncLane
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
+from bot.handoff.rules import HandoffRules, load_handoff_rules
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.prequal.data import PrequalData, load_prequal_data
 from bot.settings import Settings
@@ -38,6 +39,7 @@ class Runtime:
     consent: ConsentText
     prequal: PrequalData  # loan rules, municipalities, sectors (the action server loads its own copy)
     failures: FailureReplies  # the apology for a message the bot could not answer
+    handoff: HandoffRules  # ticket reasons, branches, expected-wait words (data/handoff.yml, branches.yml)
     lane: SyncLane  # the web's short writes (inbound messages, status callbacks) in one hop each
     inbound: InboundStore  # the webhook's one write, its statements built once
 
@@ -56,6 +58,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     consent = load_consent(settings.data_dir / "consent.yml")
     prequal = load_prequal_data(settings.data_dir)
     failures = load_failure_replies(settings.data_dir / "failures.yml")
+    handoff = load_handoff_rules(settings.data_dir)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -85,6 +88,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         consent,
         prequal,
         failures,
+        handoff,
         lane,
         InboundStore(engine, lane),
     )

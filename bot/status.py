@@ -9,18 +9,21 @@ least): the recovery sweep stops re-draining its conversation.
 
 from __future__ import annotations
 
-from bot.db.models import utcnow
+from bot.db import conversations
+from bot.db.engine import SessionFactory
+from bot.db.models import Conversation, utcnow
 from bot.db.status_writes import apply_status_update
 from bot.db.sync_lane import SyncLane
+from bot.handoff.tickets import close_on_opt_out
 from bot.logs import get_logger
 from bot.metrics import OUTBOUND_STATUS, STATUS_CALLBACKS
 from bot.twilio_adapter.records import StatusUpdate
-from bot.twilio_adapter.statuses import TWILIO_STATUSES
+from bot.twilio_adapter.statuses import ERROR_WHATSAPP_WINDOW_CLOSED, TWILIO_STATUSES, is_opt_out_error
 
 log = get_logger(__name__)
 
 
-async def apply_status(lane: SyncLane, update: StatusUpdate) -> bool:
+async def apply_status(lane: SyncLane, sessions: SessionFactory, update: StatusUpdate) -> bool:
     """Return True when the row moved forward. Unknown messages and statuses are recorded too."""
     known = update.status in TWILIO_STATUSES
     if not known:
@@ -43,4 +46,29 @@ async def apply_status(lane: SyncLane, update: StatusUpdate) -> bool:
     ).inc()
     if applied.moved and applied.new_status:
         OUTBOUND_STATUS.labels(status=applied.new_status).inc()
+    if applied.conversation_id is not None and (
+        is_opt_out_error(update.error_code) or update.error_code == ERROR_WHATSAPP_WINDOW_CLOSED
+    ):
+        await _contact_consequences(sessions, conversation_id=applied.conversation_id, update=update)
     return applied.moved
+
+
+async def _contact_consequences(
+    sessions: SessionFactory, *, conversation_id: int, update: StatusUpdate
+) -> None:
+    """Rare callbacks that change the contact: 21610 (opted out at the carrier: the person's tickets
+    close too) and 63016 (the WhatsApp window is closed)."""
+    now = utcnow()
+    async with sessions() as session, session.begin():
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            return
+        if is_opt_out_error(update.error_code):
+            await conversations.mark_opted_out(
+                session, contact_id=conversation.contact_id, at=now, reason="twilio_21610"
+            )
+            await close_on_opt_out(session, contact_id=conversation.contact_id, at=now)
+        else:
+            await conversations.mark_whatsapp_window_closed(
+                session, contact_id=conversation.contact_id, at=now
+            )

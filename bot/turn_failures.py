@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.db import handoffs, messages
+from bot.db import messages
 from bot.db.models import Conversation, Message, utcnow
 from bot.handoff.hours import handoff_reply
+from bot.handoff.tickets import request_handoff, wait_for
 from bot.logs import get_logger
 from bot.metrics import TURN_FAILURES
 from bot.rasa_client import BotReply, RasaClient, TrackedTurn
@@ -114,10 +115,25 @@ async def settle_failure(
 async def give_up(
     runtime: Runtime, conversation: Conversation, message: Message, reason: str
 ) -> list[Message]:
-    """Set the message aside, ask a consultant, apologise once; all in one transaction."""
+    """Set the message aside, ask a consultant (the conversation's ticket, opened or updated),
+    apologise once; all in one transaction."""
     now = utcnow()
-    apology = BotReply(text=handoff_reply(runtime.office_hours, now, runtime.failures.apology))
     async with runtime.sessions() as session, session.begin():
+        ticket = await request_handoff(
+            session,
+            conversation_id=conversation.id,
+            message_id=message.id,
+            reason=HANDOFF_REASON,
+            answers={},
+            at=now,
+            rules=runtime.handoff,
+        )
+        wait = await wait_for(
+            session, ticket=ticket, rules=runtime.handoff, hours=runtime.office_hours, now=now
+        )
+        apology = BotReply(
+            text=handoff_reply(runtime.office_hours, now, wait=wait.when, replies=runtime.failures.apology)
+        )
         already_apologised = (
             await messages.last_outbound_purpose(session, conversation_id=conversation.id) == APOLOGY_PURPOSE
         )
@@ -133,15 +149,4 @@ async def give_up(
             answered_at=None,
             error_detail=f"{reason} (after {message.attempts} tries)",
         )
-        if not await handoffs.has_open_request(
-            session, conversation_id=conversation.id, reason=HANDOFF_REASON
-        ):
-            await handoffs.record_handoff_request(
-                session,
-                conversation_id=conversation.id,
-                message_id=message.id,
-                reason=HANDOFF_REASON,
-                answers={},
-                at=now,
-            )
     return rows

@@ -26,7 +26,9 @@ from redis.exceptions import LockError
 
 from bot.commands import answer_keyword, apply_commands
 from bot.db import messages
+from bot.db import tickets as ticket_queries
 from bot.db.models import Contact, Conversation, Message, utcnow
+from bot.handoff.owned import keep_for_consultant
 from bot.logs import get_logger
 from bot.media_policy import prepare_media
 from bot.menus import resolve_choice
@@ -119,6 +121,9 @@ async def _drain(
         async with runtime.sessions() as session, session.begin():
             contact = await session.get(Contact, conversation.contact_id)
             claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
+            # A consultant may have claimed (or handed back) the conversation since the last turn.
+            owner = await ticket_queries.owner_of(session, conversation_id=conversation_id)
+            conversation.owner = owner or conversation.owner
         if contact is None:
             return turns, False
         if leftovers:  # replies a crashed or postponed job did not finish sending come first
@@ -184,11 +189,12 @@ async def take_turn(
     if keyword is not None:  # opt-out, opt-in and help come before everything else
         log_.info("keyword", keyword=keyword)
         return await answer_keyword(runtime, conversation, contact, message, keyword, reason="keyword")
-    skip_reason = _skip_reason(conversation, contact)
-    if skip_reason:
-        await _finish(runtime, message, status="skipped", detail=skip_reason)
-        log_.info("turn skipped", reason=skip_reason)
+    if contact.opted_out:
+        await _finish(runtime, message, status="skipped", detail="contact opted out")
+        log_.info("turn skipped", reason="contact opted out")
         return []
+    if conversation.owner != "bot":  # a consultant owns it: Rasa is not called at all
+        return await keep_for_consultant(runtime, conversation, contact, message)
     media, held_payload = await prepare_media(runtime, conversation, contact, message)  # consent first
     instead = instead or held_payload
     replies = None
@@ -232,14 +238,6 @@ async def _only_stops_a_form(
     if not runtime.keywords.only_stops_a_form(message.body) or conversation.owner != "bot":
         return False
     return await rasa.active_loop(sender_id=conversation.rasa_sender_id) is not None
-
-
-def _skip_reason(conversation: Conversation, contact: Contact) -> str | None:
-    if contact.opted_out:
-        return "contact opted out"
-    if conversation.owner != "bot":
-        return f"conversation owned by {conversation.owner}"
-    return None
 
 
 async def _ask_rasa(

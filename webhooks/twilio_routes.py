@@ -87,5 +87,5 @@ async def status_callback(request: Request, runtime: RuntimeDep) -> Response:
         update = parse_status_form(form, request.query_params.get("ob"))
     except InvalidForm as exc:
         raise HTTPException(400, str(exc)) from exc
-    await apply_status(runtime.lane, update)
+    await apply_status(runtime.lane, runtime.sessions, update)
     return Response(status_code=204)

@@ -1,7 +1,8 @@
 """A status callback's writes, as one synchronous transaction on the web's write lane.
 
 Same rules as the outbox (bot/db/messages.py): the row moves forward only, every callback is kept as
-a status event, a callback for a row still unsent gives it the SID and at least "queued".
+a status event, a callback for a row still unsent gives it the SID and at least "queued". What a
+rare callback does to the contact (21610, 63016) is bot/status.py's, after this transaction.
 """
 
 from __future__ import annotations
@@ -12,21 +13,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Table, insert, select, update
 
-from bot.db.models import Contact, Conversation, Message, StatusEvent
+from bot.db.models import Message, StatusEvent
 from bot.twilio_adapter.records import StatusUpdate
 from bot.twilio_adapter.statuses import (
     AT_TWILIO_FLOOR,
     ERROR_MEANINGS,
-    ERROR_WHATSAPP_WINDOW_CLOSED,
     STATUS_RANK,
-    is_opt_out_error,
     row_status_for,
 )
 
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 EVENTS: Table = StatusEvent.__table__  # type: ignore[assignment]
-CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
-CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +32,7 @@ class StatusApplied:
     moved: bool = False
     new_status: str | None = None
     outbound_id: int | None = None
+    conversation_id: int | None = None
 
 
 def apply_status_update(connection: Connection, update_: StatusUpdate, now: datetime) -> StatusApplied:
@@ -67,9 +65,13 @@ def apply_status_update(connection: Connection, update_: StatusUpdate, now: date
         )
     if _advance(connection, row.id, AT_TWILIO_FLOOR, now):
         moved, new_status = True, AT_TWILIO_FLOOR
-    if is_opt_out_error(update_.error_code) or update_.error_code == ERROR_WHATSAPP_WINDOW_CLOSED:
-        _mark_contact(connection, row.conversation_id, update_.error_code, now)
-    return StatusApplied(matched=True, moved=moved, new_status=new_status, outbound_id=row.id)
+    return StatusApplied(
+        matched=True,
+        moved=moved,
+        new_status=new_status,
+        outbound_id=row.id,
+        conversation_id=row.conversation_id,
+    )
 
 
 def _find_outbound(connection: Connection, update_: StatusUpdate) -> Row[Any, Any, Any] | None:
@@ -94,20 +96,3 @@ def _advance(connection: Connection, message_id: int, status: str, now: datetime
         .values(status=status, updated_at=now, **values)
     )
     return bool(result.rowcount)
-
-
-def _mark_contact(
-    connection: Connection, conversation_id: int, error_code: int | None, now: datetime
-) -> None:
-    contact_id = (
-        select(CONVERSATIONS.c.contact_id).where(CONVERSATIONS.c.id == conversation_id).scalar_subquery()
-    )
-    if is_opt_out_error(error_code):
-        statement = (
-            update(CONTACTS)
-            .where(CONTACTS.c.id == contact_id, CONTACTS.c.opted_out_at.is_(None))
-            .values(opted_out_at=now, opt_out_reason="twilio_21610")
-        )
-    else:
-        statement = update(CONTACTS).where(CONTACTS.c.id == contact_id).values(whatsapp_window_closed_at=now)
-    connection.execute(statement)

@@ -1,6 +1,7 @@
 """Hand-off requests: when a consultant will answer (office hours from data/) and what we tell the user.
 
-Pure functions over a validated ``OfficeHours``; recording the request is in ``bot.db.handoffs``.
+Pure functions over a validated ``OfficeHours``; the wait while the office is open comes from the
+queue (``bot.handoff.wait``); tickets are in ``bot.handoff.tickets``.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ class HandoffReplies(BaseModel):
     open: str = Field(min_length=1, max_length=300)
     closed: str = Field(min_length=1, max_length=300)
 
-    @field_validator("closed")
+    @field_validator("open", "closed")
     @classmethod
     def _says_when(cls, text: str) -> str:
         if "{when}" not in text:
-            raise ValueError("the closed reply must say {when} a consultant will write")
+            raise ValueError("the reply must say {when} a consultant will write")
         return text
 
 
@@ -63,6 +64,12 @@ class OfficeHours(BaseModel):
             return None
         return self.opening_hours.get(WEEKDAYS[day.weekday()])
 
+    def closing_today(self, now: datetime) -> datetime | None:
+        """When the office closes today (local time), or ``None`` when it does not open today."""
+        local = now.astimezone(self.zone)
+        hours = self.hours_on(local.date())
+        return None if hours is None else datetime.combine(local.date(), hours[1], self.zone)
+
     def next_opening(self, now: datetime) -> datetime | None:
         """``None`` while the office is open; else when it opens next (local time)."""
         local = now.astimezone(self.zone)
@@ -84,13 +91,33 @@ def colombian_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("CO", years=year)
 
 
-def handoff_reply(hours: OfficeHours, now: datetime, replies: HandoffReplies | None = None) -> str:
-    """What the person is told when a consultant is asked to write (``replies``: other wording)."""
+def handoff_reply(
+    hours: OfficeHours, now: datetime, *, wait: str, replies: HandoffReplies | None = None
+) -> str:
+    """What the person is told when a consultant is asked to write (``replies``: other wording).
+
+    ``wait`` says when, while the office is open ("en unos 20 minutos", from the queue); when it is
+    closed, the reply says when it opens.
+    """
     replies = replies or hours.replies
     opening = hours.next_opening(now)
     if opening is None:
-        return replies.open
-    return replies.closed.format(when=describe_when(opening, now.astimezone(hours.zone)))
+        return fill_when(replies.open, wait)
+    return fill_when(replies.closed, describe_when(opening, now.astimezone(hours.zone)))
+
+
+def fill_when(template: str, when: str) -> str:
+    """``template`` with ``{when}``; one period where the time ends the sentence ("a. m.", not "a. m..")."""
+    if when.endswith("."):
+        template = template.replace("{when}.", "{when}")
+    return template.format(when=when)
+
+
+def clock(moment: datetime | time) -> str:
+    """ "8:00 a. m.", "6:00 p. m.", "12:30 p. m." """
+    hour = moment.hour % 12 or 12
+    suffix = "a. m." if moment.hour < 12 else "p. m."
+    return f"{hour}:{moment.minute:02d} {suffix}"
 
 
 def describe_when(opening: datetime, now: datetime) -> str:
@@ -102,9 +129,7 @@ def describe_when(opening: datetime, now: datetime) -> str:
         day = "mañana"
     else:
         day = f"el {DIAS[opening.weekday()]}"
-    hour = opening.hour % 12 or 12
-    suffix = "a. m." if opening.hour < 12 else "p. m."
-    return f"{day} desde las {hour}:{opening.minute:02d} {suffix}"
+    return f"{day} desde las {clock(opening)}"
 
 
 class FailureReplies(BaseModel):

@@ -9,7 +9,9 @@ import httpx
 from sqlalchemy import select
 
 from bot.db.models import HandoffRequest, Message
+from bot.gsm7 import fold_to_gsm7
 from bot.handoff.hours import handoff_reply
+from bot.handoff.tickets import wait_for
 from bot.rasa_client import RasaClient
 from bot.runtime import Runtime
 from tests.integration.test_keyword_turns import _say
@@ -55,7 +57,16 @@ async def test_request_is_recorded_with_the_answers_and_an_honest_reply(runtime:
         inbound = (await session.scalars(select(Message).where(Message.direction == "in"))).one()
     assert (request.reason, request.status, request.message_id) == ("user_asked", "open", inbound.id)
     assert request.answers == {"nombre": "Ana", "edad": 40}  # Rasa's bookkeeping slots left out
-    # The reply is the office-hours sentence (folded for SMS), never a silent drop.
-    expected = handoff_reply(runtime.office_hours, request.requested_at)
-    assert reply.body.startswith("Listo, le pedi a un asesor") and len(reply.body) <= len(expected)
+    assert (request.priority, request.branch, request.requests) == (30, "medellin_centro", 1)
+    # The reply is the office-hours sentence with the queue's wait (folded for SMS), never a silent drop.
+    async with runtime.sessions() as session:
+        wait = await wait_for(
+            session,
+            ticket=request,
+            rules=runtime.handoff,
+            hours=runtime.office_hours,
+            now=request.requested_at,
+        )
+    expected = handoff_reply(runtime.office_hours, request.requested_at, wait=wait.when)
+    assert reply.body == fold_to_gsm7(expected) and reply.body.startswith("Listo, le pedi a un asesor")
     assert inbound.status == "answered"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.db import conversations, handoffs, messages
-from bot.db.models import Consent, Contact, HandoffRequest, Message, utcnow
+from bot.db import conversations, messages
+from bot.db.models import Consent, Contact, HandoffRequest, Message, TicketEvent, User, utcnow
+from bot.handoff.tickets import request_handoff
 from bot.privacy import ERASED, data_summary, erase_personal_data
 from bot.runtime import Runtime
 
@@ -40,13 +41,29 @@ async def test_erase_keeps_the_number_and_the_consent_proof(runtime: Runtime, tm
         await messages.add_outbound(
             session, conversation_id=conversation_id, reply_to_id=None, position=0, body="Recibido"
         )
-        await handoffs.record_handoff_request(
+        ticket = await request_handoff(
             session,
             conversation_id=conversation_id,
             message_id=None,
             reason="user_asked",
-            answers={"nombre": "Ana"},
+            answers={"nombre": "Ana", "municipio": "05088"},
             at=utcnow(),
+            rules=runtime.handoff,
+        )
+        consultant = User(
+            username="marta", display_name="Marta", password_hash="x", role="consultant", branch="bello"
+        )
+        session.add(consultant)
+        await session.flush()
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                conversation_id=conversation_id,
+                kind="note",
+                actor_id=consultant.id,
+                body="Ana vende arepas en Bello; llamar el lunes",
+                at=utcnow(),
+            )
         )
         session.add(
             Consent(
@@ -63,6 +80,11 @@ async def test_erase_keeps_the_number_and_the_consent_proof(runtime: Runtime, tm
     async with runtime.sessions() as session:
         before = await data_summary(session, contact_id=contact_id)
     assert "terminado en 4567" in before and "2 mensajes y 1 archivo" in before and "aceptó" in before
+    async with runtime.sessions() as session:
+        request = (await session.scalars(select(HandoffRequest))).one()
+    # The summary holds what the person wrote (a preview), their name and their municipality …
+    assert request.summary["name"] == "Ana" and request.summary["last_messages"][0]["preview"] == "mi cedula"
+    assert (request.branch, request.summary["municipality"]["name"]) == ("bello", "Bello")
 
     async with runtime.sessions() as session, session.begin():
         erased = await erase_personal_data(session, contact_id=contact_id, media_dir=tmp_path)
@@ -71,6 +93,7 @@ async def test_erase_keeps_the_number_and_the_consent_proof(runtime: Runtime, tm
         rows = (await session.scalars(select(Message))).all()
         contact = await session.get(Contact, contact_id)
         request = (await session.scalars(select(HandoffRequest))).one()
+        notes = (await session.scalars(select(TicketEvent).where(TicketEvent.kind == "note"))).all()
         proof = (await session.scalars(select(Consent))).one()
         after = await data_summary(session, contact_id=contact_id)
     assert {(row.body, len(row.media)) for row in rows} == {(ERASED, 0)}
@@ -80,4 +103,7 @@ async def test_erase_keeps_the_number_and_the_consent_proof(runtime: Runtime, tm
         None,
     )
     assert request.answers == {} and proof.accepted is True  # the proof of authorisation stays
+    # … erased with the rest: the ticket keeps its reason and branch, the note its author and time.
+    assert request.summary == {} and (request.reason, request.branch) == ("user_asked", "bello")
+    assert [(note.body, note.actor_id is not None) for note in notes] == [(ERASED, True)]
     assert "0 mensajes y 0 archivos" in after
