@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.consent import ConsentText, load_consent
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
+from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.prequal.data import PrequalData, load_prequal_data
@@ -36,6 +37,7 @@ class Runtime:
     consent: ConsentText
     prequal: PrequalData  # loan rules, municipalities, sectors (the action server loads its own copy)
     failures: FailureReplies  # the apology for a message the bot could not answer
+    consultant: ConsultantContent  # outcomes, canned replies, notices (data/handoff.yml)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -51,6 +53,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     consent = load_consent(settings.data_dir / "consent.yml")
     prequal = load_prequal_data(settings.data_dir)
     failures = load_failure_replies(settings.data_dir / "failures.yml")
+    consultant = load_consultant_content(settings.data_dir / "handoff.yml", templates)
     engine = make_engine(settings)
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url),
@@ -79,4 +82,5 @@ async def build_runtime(settings: Settings) -> Runtime:
         consent,
         prequal,
         failures,
+        consultant,
     )
