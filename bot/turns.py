@@ -28,7 +28,7 @@ from bot.commands import answer_keyword, apply_commands
 from bot.db import messages
 from bot.db.models import Contact, Conversation, Message, utcnow
 from bot.handoff.consultant import release_held_replies
-from bot.handoff.rasa_context import tell_rasa
+from bot.handoff.rasa_context import tell_rasa_before_turn
 from bot.logs import get_logger
 from bot.media_policy import prepare_media
 from bot.menus import resolve_choice
@@ -202,7 +202,7 @@ async def take_turn(
         if replies is not None:
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
     if replies is None:
-        await tell_rasa(runtime, rasa, conversation)  # what a consultant said, before the bot answers
+        await tell_rasa_before_turn(runtime, rasa, conversation)  # what a consultant said, first
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media, instead)
     handled = await apply_commands(runtime, rasa, conversation, contact, message, replies)
     if handled is not None:

@@ -23,7 +23,7 @@ from typing import Any
 from bot.db import consultant as queries
 from bot.db.models import Conversation, HandoffRequest, Message, utcnow
 from bot.logs import get_logger
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.runtime import Runtime
 
 log = get_logger(__name__)
@@ -60,3 +60,14 @@ async def tell_rasa(runtime: Runtime, rasa: RasaClient, conversation: Conversati
         told += len(lines)
         log.info("rasa told what the consultant said", conversation_id=conversation.id, lines=len(lines))
     return told
+
+
+async def tell_rasa_before_turn(runtime: Runtime, rasa: RasaClient, conversation: Conversation) -> None:
+    """Before the bot answers: Rasa down waits (``RasaUnavailable``, the turn is retried as any turn);
+    Rasa up but refusing the lines does not stop the person's turn (they are offered again next turn)."""
+    try:
+        await tell_rasa(runtime, rasa, conversation)
+    except RasaUnavailable as exc:
+        if not await rasa.is_up():
+            raise
+        log.warning("rasa refused the consultant's lines; answering without them", reason=str(exc))

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import Contact, utcnow
+from bot.db.models import Contact, HandoffRequest, utcnow
 from bot.handoff.closing import close_ticket, hand_back
 from bot.handoff.consultant import consultant_reply
 from bot.handoff.ticket_actions import add_note, transfer
@@ -261,8 +261,6 @@ async def test_notes_by_the_branch_are_kept_with_their_text(runtime: Runtime) ->
 
 async def test_a_supervisor_may_close_a_ticket_nobody_claimed(runtime: Runtime) -> None:
     claimed = await claimed_conversation(runtime)
-    from bot.db.models import HandoffRequest
-
     async with runtime.sessions() as session, session.begin():
         found = (await session.scalars(select(HandoffRequest))).one()
         found.status, found.assignee_id, found.claimed_at = "open", None, None
