@@ -5,6 +5,7 @@ from __future__ import annotations
 from arq.connections import ArqRedis
 
 RUN_CONVERSATION = "run_conversation"
+TELL_RASA = "tell_rasa"  # give Rasa what consultants said, after a hand-back (bot/handoff/rasa_context.py)
 
 
 def conversation_lock_key(conversation_id: int) -> str:
@@ -26,6 +27,11 @@ async def enqueue_turn(redis: ArqRedis, *, conversation_id: int, message_id: int
 
 async def enqueue_drain(redis: ArqRedis, *, conversation_id: int, reason: str) -> None:
     await redis.enqueue_job(RUN_CONVERSATION, conversation_id, _job_id=f"drain:{reason}:{conversation_id}")
+    await ring_doorbell(redis)
+
+
+async def enqueue_tell_rasa(redis: ArqRedis, *, conversation_id: int, ticket_id: int) -> None:
+    await redis.enqueue_job(TELL_RASA, conversation_id, _job_id=f"tell-rasa:{ticket_id}")
     await ring_doorbell(redis)
 
 

@@ -147,6 +147,20 @@ class RasaClient:
         if response.status_code != 200:
             raise RasaUnavailable(f"rewind answered {response.status_code}")
 
+    async def append_events(self, *, sender_id: str, events: list[dict[str, Any]]) -> None:
+        """Add events at the end of the conversation's tracker (e.g. what a consultant said)."""
+        try:
+            response = await self._client.post(
+                f"{self._base}/conversations/{sender_id}/tracker/events",
+                params={"token": self._token},
+                json=events,
+                timeout=self._timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"append events: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"append events answered {response.status_code}")
+
     async def is_up(self) -> bool:
         """Does the Rasa server answer at all? (Tells "Rasa is down" from "this message fails".)"""
         return await self._answers_200(f"{self._base}/")

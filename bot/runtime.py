@@ -16,6 +16,7 @@ from bot.consent import ConsentText, load_consent
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.inbound_store import InboundStore
 from bot.db.sync_lane import SyncLane
+from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.handoff.rules import HandoffRules, load_handoff_rules
 from bot.keywords import KeywordRules, load_keyword_rules
@@ -40,6 +41,7 @@ class Runtime:
     prequal: PrequalData  # loan rules, municipalities, sectors (the action server loads its own copy)
     failures: FailureReplies  # the apology for a message the bot could not answer
     handoff: HandoffRules  # ticket reasons, branches, expected-wait words (data/handoff.yml, branches.yml)
+    consultant: ConsultantContent  # outcomes, canned replies, notices (data/handoff.yml)
     lane: SyncLane  # the web's short writes (inbound messages, status callbacks) in one hop each
     inbound: InboundStore  # the webhook's one write, its statements built once
 
@@ -59,6 +61,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     prequal = load_prequal_data(settings.data_dir)
     failures = load_failure_replies(settings.data_dir / "failures.yml")
     handoff = load_handoff_rules(settings.data_dir)
+    consultant = load_consultant_content(settings.data_dir / "handoff.yml", templates)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -89,6 +92,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         prequal,
         failures,
         handoff,
+        consultant,
         lane,
         InboundStore(engine, lane),
     )

@@ -28,7 +28,9 @@ from bot.commands import answer_keyword, apply_commands
 from bot.db import messages
 from bot.db import tickets as ticket_queries
 from bot.db.models import Contact, Conversation, Message, utcnow
+from bot.handoff.consultant import release_held_replies
 from bot.handoff.owned import keep_for_consultant
+from bot.handoff.rasa_context import tell_rasa_before_turn
 from bot.logs import get_logger
 from bot.media_policy import prepare_media
 from bot.menus import resolve_choice
@@ -132,6 +134,9 @@ async def _drain(
         if claimed is None:
             return turns, False
         message, claimed_before = claimed
+        if runtime.keywords.match(message.body) != "opt_out":  # the person answered: held replies first
+            released = await release_held_replies(runtime, conversation, contact)
+            await _send_before(deadline, runtime, released, contact, conversation.channel, fresh=True)
         try:
             async with asyncio.timeout_at(deadline):
                 replies = await take_turn(
@@ -203,6 +208,7 @@ async def take_turn(
         if replies is not None:
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
     if replies is None:
+        await tell_rasa_before_turn(runtime, rasa, conversation)  # what a consultant said, first
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media, instead)
     handled = await apply_commands(runtime, rasa, conversation, contact, message, replies)
     if handled is not None:

@@ -14,18 +14,28 @@ from typing import Any
 from arq import Retry, cron, func
 from arq.connections import RedisSettings
 from arq.worker import Worker
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError
 
 from bot import twilio_copies
 from bot.db import messages
-from bot.db.models import utcnow
+from bot.db.models import Conversation, utcnow
+from bot.handoff.rasa_context import tell_rasa
 from bot.logs import configure_logging, get_logger
 from bot.outbox import SendRetryLater
-from bot.queue import RUN_CONVERSATION, doorbell_channel, enqueue_drain, enqueue_turn
+from bot.queue import (
+    RUN_CONVERSATION,
+    TELL_RASA,
+    conversation_lock_key,
+    doorbell_channel,
+    enqueue_drain,
+    enqueue_turn,
+)
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.turn_failures import TurnPostponed
-from bot.turns import ConversationBusy, run_conversation
+from bot.turns import BUSY_MARGIN_S, ConversationBusy, run_conversation
 
 log = get_logger(__name__)
 
@@ -101,6 +111,29 @@ async def run_conversation_job(ctx: dict[str, Any], conversation_id: int) -> int
         raise Retry(defer=delay) from exc
 
 
+async def tell_rasa_job(ctx: dict[str, Any], conversation_id: int) -> int:
+    """After a hand-back: give Rasa what the consultant said, under the conversation's lock.
+
+    Busy or Rasa down: try again later (the next turn does it anyway, before asking Rasa).
+    """
+    runtime: Runtime = ctx["runtime"]
+    key = conversation_lock_key(conversation_id)
+    lock = Lock(runtime.redis, key, timeout=runtime.settings.turn_job_timeout_s, blocking=False)
+    if not await lock.acquire():
+        raise Retry(defer=max(await runtime.redis.pttl(key), 0) / 1000 + BUSY_MARGIN_S)
+    try:
+        async with runtime.sessions() as session:
+            conversation = await session.get(Conversation, conversation_id)
+        return 0 if conversation is None else await tell_rasa(runtime, ctx["rasa"], conversation)
+    except RasaUnavailable as exc:
+        delay = backoff_s(ctx["job_try"])
+        log.warning("rasa not told yet", conversation_id=conversation_id, reason=str(exc), retry_in_s=delay)
+        raise Retry(defer=delay) from exc
+    finally:
+        with contextlib.suppress(LockError):
+            await lock.release()
+
+
 async def recover_stalled(ctx: dict[str, Any]) -> int:
     """Re-enqueue work that has no job (e.g. stored while Redis was unreachable)."""
     runtime: Runtime = ctx["runtime"]
@@ -128,7 +161,15 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 # while Rasa is up is given up on by bot.turn_failures after MAX_TURN_ATTEMPTS tries.
                 max_tries=100_000,
                 keep_result=0,
-            )
+            ),
+            # After that many tries the next turn of the conversation tells Rasa (bot.turns).
+            func(
+                tell_rasa_job,
+                name=TELL_RASA,
+                timeout=settings.turn_job_timeout_s,
+                max_tries=30,
+                keep_result=0,
+            ),
         ],
         "cron_jobs": [
             cron(recover_stalled, second={5, 35}, run_at_startup=True, keep_result=0),

@@ -17,6 +17,7 @@ PENDING_INBOUND = ("received", "processing")
 # An inbound message the bot gave up on after MAX_TURN_ATTEMPTS (error_detail says why).
 DEAD_LETTER = "dead_letter"
 UNSENT_OUTBOUND = UNSENT_STATUSES
+HELD = "held"  # a consultant's reply waiting for the WhatsApp window to open (bot/handoff/consultant.py)
 
 
 async def insert_inbound(
@@ -141,6 +142,7 @@ async def add_outbound(
     purpose: str = "reply",
     content_sid: str | None = None,
     content_variables: dict[str, str] | None = None,
+    author_id: int | None = None,
 ) -> Message:
     now = utcnow()
     sending = status == "sending"
@@ -162,6 +164,7 @@ async def add_outbound(
         purpose=purpose,
         content_sid=content_sid,
         content_variables=content_variables,
+        author_id=author_id,
     )
     session.add(message)
     await session.flush()
@@ -302,7 +305,7 @@ async def cancel_unsent_to_contact(session: AsyncSession, *, contact_id: int) ->
         update(Message)
         .where(
             Message.direction == "out",
-            Message.status == "pending",
+            Message.status.in_(("pending", HELD)),
             Message.conversation_id.in_(conversation_ids),
         )
         .values(status="canceled", error_detail="contact opted out", updated_at=utcnow())

@@ -112,7 +112,8 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer, default=0)  # order of outbound parts of one turn
-    # Why we send it: reply | opt_out_confirmation | opt_in_confirmation | help (the send policy asks)
+    # Why we send it: reply | opt_out_confirmation | opt_in_confirmation | help | consultant_reply |
+    # reopen_template (the template sent for a held consultant reply); the send policy asks
     purpose: Mapped[str] = mapped_column(String(32), default="reply", server_default="reply")
     encoding: Mapped[str | None] = mapped_column(String(8))  # GSM-7 | UCS-2 (SMS only)
     segments: Mapped[int | None] = mapped_column(Integer)
@@ -200,7 +201,8 @@ class TicketEvent(Base):
     """What happened to a ticket, for the transcript and the supervisor's figures (rows never change).
 
     kind: created | requested_again | claimed | transferred | note | reply | template_sent |
-    handed_back | closed. ``body`` only for internal notes (erased with the conversation).
+    handed_back | closed | rasa_told (the worker gave Rasa the consultant's lines after the ticket
+    closed). ``body`` only for internal notes (erased with the conversation).
     """
 
     __tablename__ = "ticket_events"

@@ -9,7 +9,11 @@ from __future__ import annotations
 # - partially_delivered: some parts reached the phone and some did not. An outcome like failed and
 #   undelivered (same rank: whichever comes first stays); a later delivered or read still wins.
 # - canceled (a scheduled message canceled before it went out): final, as our own "refused".
+# - held: a consultant's WhatsApp reply written after the 24 h window closed; it waits, unsent, until
+#   the person answers the template (then it becomes "sending"). Not in the unsent set: nothing
+#   retries it before then.
 STATUS_RANK: dict[str, int] = {
+    "held": 0,
     "pending": 0,
     "sending": 1,
     "unknown": 1,

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 
 from bot.logs import get_logger
 from bot.settings import Settings
+from bot.templates import ContentTemplate
 from bot.twilio_adapter.signature import sign
 from webhooks.deps import RuntimeDep
 from webhooks.dev import fake_twilio_control
@@ -100,13 +101,13 @@ def _validate(
     return None
 
 
-def _template_text(variables: str) -> str:
-    """The text a template shows: ours are "{{1}}" plus their buttons."""
+def _template_text(template: ContentTemplate, variables: str) -> str:
+    """The text a template shows: its body with the variables filled in (button templates: "{{1}}")."""
     try:
         values = json.loads(variables) if variables else {}
     except ValueError:
         return ""
-    return str(values.get("1", "")) if isinstance(values, dict) else ""
+    return template.text_for({str(k): str(v) for k, v in values.items()}) if isinstance(values, dict) else ""
 
 
 def _field(form: Any, name: str) -> str:
@@ -132,7 +133,7 @@ async def create_message(account_sid: str, request: Request, runtime: RuntimeDep
     if content_sid and template is None:
         return twilio_error(400, 21655)  # "The ContentSid is Invalid"
     if template is not None:
-        body = _template_text(fields["ContentVariables"])
+        body = _template_text(template, fields["ContentVariables"])
     store = get_store(request.app)
     outcome = store.next_outcome(to) or ScriptedOutcome()
     if outcome.http_status is not None and outcome.http_status >= 400:

@@ -1,0 +1,160 @@
+"""A consultant's reply: through the bot's outbox and send policy, sent by the worker.
+
+The reply is an outbox row (purpose "consultant_reply", ``author_id`` = the consultant) written in one
+transaction with its ticket event; the worker's conversation job sends it (``bot.outbox``), so opt-out,
+the WhatsApp window and Twilio's answers apply exactly as to the bot's own replies.
+
+On WhatsApp after the 24 h window closed, free text cannot go out: the reply is stored "held" and the
+business-initiated template of data/handoff.yml (``reopen_template``) is sent instead, once per
+closed window. When the person answers, the worker releases the held replies in order
+(:func:`release_held_replies`), before anything else of that turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import consultant as queries
+from bot.db import messages
+from bot.db.models import Contact, Conversation, HandoffRequest, Message, User, utcnow
+from bot.gsm7 import sms_size
+from bot.handoff.access import refusal_to_act
+from bot.handoff.window import MAX_REPLY_CHARS, rendered_reply, window_state
+from bot.logs import get_logger
+from bot.queue import enqueue_drain
+from bot.runtime import Runtime
+from bot.send_policy import may_send
+
+log = get_logger(__name__)
+
+ReplyKind = Literal["sent", "template_sent_reply_held", "held", "refused"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyOutcome:
+    """``sent``: queued for the worker to send now. ``template_sent_reply_held``: the window was
+    closed; the template goes out and the reply waits. ``held``: a template is already waiting for
+    the person's answer; the reply waits too. ``refused``: nothing stored; ``notice`` says why."""
+
+    kind: ReplyKind
+    notice: str  # Spanish, for the consultant
+    message_id: int | None = None
+
+
+async def consultant_reply(
+    runtime: Runtime, *, ticket_id: int, user: User, text: str, at: datetime
+) -> ReplyOutcome:
+    notices = runtime.consultant.notices
+    async with runtime.sessions() as session, session.begin():
+        ticket = await queries.ticket_for_update(session, ticket_id=ticket_id)
+        if (refusal := refusal_to_act(ticket, user)) is not None or ticket is None:
+            return ReplyOutcome("refused", str(getattr(notices, refusal or "not_found")))
+        conversation = await session.get(Conversation, ticket.conversation_id)
+        contact = await session.get(Contact, conversation.contact_id) if conversation else None
+        if conversation is None or contact is None:
+            return ReplyOutcome("refused", notices.not_found)
+        channel = conversation.channel
+        body = rendered_reply(text, channel)
+        if not body:
+            return ReplyOutcome("refused", notices.empty)
+        if len(body) > MAX_REPLY_CHARS:
+            return ReplyOutcome("refused", notices.too_long.format(max=MAX_REPLY_CHARS))
+        window = window_state(contact, channel, at)
+        # Outside the window a template goes out: the policy's only objection left is an opt-out.
+        decision = may_send(
+            contact, channel=channel, now=at, is_template=not window.open, purpose=queries.CONSULTANT_REPLY
+        )
+        if not decision.allowed:
+            return ReplyOutcome("refused", notices.opted_out)
+        size = sms_size(body) if channel == "sms" else None
+        if window.open:  # replies held earlier go first
+            await queries.release_held(session, conversation_id=conversation.id, status="pending")
+        row = await messages.add_outbound(
+            session,
+            conversation_id=conversation.id,
+            reply_to_id=None,
+            position=0,
+            body=body,
+            encoding=size.encoding if size else None,
+            segments=size.segments if size else None,
+            status="pending" if window.open else messages.HELD,
+            purpose=queries.CONSULTANT_REPLY,
+            author_id=user.id,
+        )
+        detail = {"message_id": row.id, "channel": channel, "held": not window.open}
+        await queries.add_event(session, ticket=ticket, kind="reply", actor_id=user.id, at=at, detail=detail)
+        outcome = ReplyOutcome("sent", notices.sent, row.id)
+        if not window.open:
+            outcome = ReplyOutcome("held", notices.held, row.id)
+            since = contact.last_whatsapp_inbound_at
+            if not await queries.template_waiting(session, conversation_id=conversation.id, since=since):
+                template = await _add_reopen_template(
+                    runtime, session, ticket, conversation, contact, user, at
+                )
+                outcome = ReplyOutcome("template_sent_reply_held", notices.template_sent, row.id)
+                log.info("reopen template queued", ticket_id=ticket.id, outbound_id=template.id)
+    if outcome.kind != "held":
+        await enqueue_drain(runtime.redis, conversation_id=conversation.id, reason=f"consultant-{row.id}")
+    log.info("consultant reply", ticket_id=ticket_id, outbound_id=row.id, outcome=outcome.kind)
+    return outcome
+
+
+async def _add_reopen_template(
+    runtime: Runtime,
+    session: AsyncSession,
+    ticket: HandoffRequest,
+    conversation: Conversation,
+    contact: Contact,
+    user: User,
+    at: datetime,
+) -> Message:
+    template = runtime.templates.by_name(runtime.consultant.reopen_template)
+    assert template is not None  # checked at start-up (bot.handoff.content)
+    variables = template.content_variables(
+        {"persona": _first_name(contact.profile_name), "asesor": _first_name(user.display_name)}
+    )
+    row = await messages.add_outbound(
+        session,
+        conversation_id=conversation.id,
+        reply_to_id=None,
+        position=0,
+        body=template.text_for(variables),
+        status="pending",
+        purpose=queries.REOPEN_TEMPLATE,
+        content_sid=template.content_sid,
+        content_variables=variables,
+        author_id=user.id,
+    )
+    await queries.add_event(
+        session,
+        ticket=ticket,
+        kind="template_sent",
+        actor_id=user.id,
+        at=at,
+        detail={"message_id": row.id, "template": template.name},
+    )
+    return row
+
+
+def _first_name(name: str | None) -> str:
+    return (name or "").strip().split(" ")[0] if name and name.strip() else ""
+
+
+async def release_held_replies(
+    runtime: Runtime, conversation: Conversation, contact: Contact
+) -> list[Message]:
+    """The person wrote: held replies become "sending", for the caller to send now (in order).
+
+    Nothing is released while the window stays closed (e.g. the message was a status, not theirs).
+    """
+    if conversation.channel != "whatsapp" or not window_state(contact, "whatsapp", utcnow()).open:
+        return []
+    async with runtime.sessions() as session, session.begin():
+        rows = list(await queries.release_held(session, conversation_id=conversation.id, status="sending"))
+    if rows:
+        log.info("held consultant replies released", conversation_id=conversation.id, count=len(rows))
+    return rows
