@@ -106,7 +106,9 @@ async def test_a_colleague_of_the_branch_reads_and_notes_but_does_not_act(consol
         refused = await carla.post(f"{ticket}/responder", data={"csrf_token": csrf, "texto": "Hola"})
         assert refused.status_code == 303 and notice(await carla.get(ticket)) == notices.not_yours
         assert (await carla.post(f"{ticket}/devolver", data={"csrf_token": csrf})).status_code == 403
-        await carla.post(f"{ticket}/notas", data={"csrf_token": csrf, "nota": "Conozco a Marta: paga puntual."})
+        await carla.post(
+            f"{ticket}/notas", data={"csrf_token": csrf, "nota": "Conozco a Marta: paga puntual."}
+        )
         assert notice(await carla.get(ticket)) == notices.note_saved
         assert "Conozco a Marta: paga puntual." in (await ana.get(f"{ticket}/mensajes")).text
         handed = await ana.post(f"{ticket}/devolver", data={"csrf_token": await csrf_of(ana)})
