@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from bot.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI would run a plain ``def`` dependency in its thread pool, a hop per request.
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webhooks.console import auth_routes, conversation_routes, queue_routes, supervisor_routes
 from webhooks.console.security import LoginRequired
@@ -39,11 +40,27 @@ def mount(app: FastAPI) -> None:
         app.include_router(module.router, prefix="/console", include_in_schema=False)
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="console-static")
     app.add_exception_handler(LoginRequired, _login_required)
+    app.add_middleware(ConsoleHeaders)
 
-    @app.middleware("http")
-    async def console_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        if request.url.path.startswith("/console"):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        return response
+
+class ConsoleHeaders:
+    """Security headers on every /console response. Plain ASGI: other paths (the Twilio webhooks)
+    pass straight through, with none of the cost of Starlette's ``BaseHTTPMiddleware``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.headers = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/console"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in self.headers if name not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
