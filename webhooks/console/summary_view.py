@@ -74,10 +74,11 @@ def summary_view(summary: Mapping[str, Any] | None, *, products: Mapping[str, st
         ("Autorización de datos", consent_line(summary.get("consent"))),
         *prequal_lines(summary.get("prequal"), products),
     ]
-    answers = [
-        (ANSWER_WORDS.get(key, key.replace("_", " ").capitalize()), _answer(key, value))
-        for key, value in (summary.get("answers") or {}).items()
-        if value not in (None, "")
+    given = summary.get("answers") or {}
+    answers = [  # the pre-qualification's questions only: other slots are the dialogue's bookkeeping
+        (label, _answer(key, given[key]))
+        for key, label in ANSWER_WORDS.items()
+        if given.get(key) not in (None, "")
     ]
     messages = [{**message, "at": _when(message.get("at"))} for message in summary.get("last_messages") or []]
     return SummaryView([(label, str(value)) for label, value in rows], answers, messages)

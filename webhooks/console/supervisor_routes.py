@@ -33,7 +33,8 @@ async def supervisor_page(
         load = await console_stats.load_per_consultant(db, since=since)
         funnel = await console_stats.funnel(db, since=since)
     context = {
-        "user": visitor.user, "csrf": visitor.session.csrf, "days": days, "periods": PERIODS, "now": now,
+        "user": visitor.user, "csrf": visitor.session.csrf, "content": content, "days": days,
+        "periods": PERIODS, "now": now,
         "queue_now": queue_now, "load": load, "funnel": funnel,
         "reason_chart": bars([(content.reasons.get(r, r), n) for r, n in reasons]),
         "outcome_chart": bars([(content.outcome_label(o), n) for o, n in outcomes]),

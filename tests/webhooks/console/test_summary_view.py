@@ -53,3 +53,8 @@ def test_an_empty_summary_says_what_we_do_not_know() -> None:
     rows = dict(summary_view(None, products=PRODUCTS).rows)
     assert rows["Nombre"] == "No lo sabemos" and rows["Pre-aprobación"] == "No la hizo"
     assert pesos(1500000) == "$1.500.000"
+
+
+def test_only_the_pre_qualification_questions_are_listed_as_answers() -> None:
+    summary = {"answers": {"consentimiento": False, "solicitud_pendiente": False, "edad": 41}}
+    assert summary_view(summary, products=PRODUCTS).answers == [("Edad", "41")]
