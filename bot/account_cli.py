@@ -9,8 +9,9 @@ import getpass
 import sys
 from datetime import UTC, datetime
 
-from bot.accounts import ROLES, AccountError, ConsoleUser, create_account, known_branches
+from bot.accounts import ROLES, AccountError, ConsoleUser, create_account
 from bot.db.engine import make_engine, make_session_factory
+from bot.handoff.rules import load_branches
 from bot.settings import Settings
 
 
@@ -46,7 +47,7 @@ async def create_user_command(settings: Settings, args: argparse.Namespace) -> C
                 role=args.role,
                 branch=args.branch,
                 password=password,
-                branches=known_branches(settings.data_dir),
+                branches={b.id: b.name for b in load_branches(settings.data_dir).branches},
             )
             await session.commit()
     finally:

@@ -11,9 +11,7 @@ import contextlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +37,7 @@ class ConsoleUser:
     display_name: str
     role: str
     branch: str | None
+    active: bool = True
 
     @property
     def is_supervisor(self) -> bool:
@@ -46,20 +45,11 @@ class ConsoleUser:
 
     @classmethod
     def of(cls, user: User) -> ConsoleUser:
-        return cls(user.id, user.username, user.display_name, user.role, user.branch)
+        return cls(user.id, user.username, user.display_name, user.role, user.branch, user.active)
 
 
 def password_hasher() -> PasswordHasher:
     return PasswordHasher()  # argon2id; parameters are stored in each hash
-
-
-def known_branches(data_dir: Path) -> dict[str, str]:
-    """Branch id -> name from data/branches.yml ({} when the file is missing)."""
-    path = data_dir / "branches.yml"
-    if not path.exists():
-        return {}
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(item["id"]): str(item.get("name", item["id"])) for item in loaded.get("branches", [])}
 
 
 def check_new_account(

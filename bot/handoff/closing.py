@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.db import consultant as queries
-from bot.db.models import Conversation, User
-from bot.handoff.access import ActionResult, refusal_to_act, refused
+from bot.db.models import Conversation
+from bot.handoff.access import ActionResult, Actor, refusal_to_act, refused
 from bot.handoff.content import HANDED_BACK
 from bot.logs import get_logger
 from bot.queue import enqueue_tell_rasa
@@ -21,7 +21,7 @@ from bot.runtime import Runtime
 log = get_logger(__name__)
 
 
-async def hand_back(runtime: Runtime, *, ticket_id: int, user: User, at: datetime) -> ActionResult:
+async def hand_back(runtime: Runtime, *, ticket_id: int, user: Actor, at: datetime) -> ActionResult:
     """The bot takes the conversation again (outcome "handed_back")."""
     return await _close(
         runtime, ticket_id=ticket_id, user=user, outcome=HANDED_BACK, kind="handed_back", at=at
@@ -29,7 +29,7 @@ async def hand_back(runtime: Runtime, *, ticket_id: int, user: User, at: datetim
 
 
 async def close_ticket(
-    runtime: Runtime, *, ticket_id: int, user: User, outcome: str, at: datetime
+    runtime: Runtime, *, ticket_id: int, user: Actor, outcome: str, at: datetime
 ) -> ActionResult:
     """Close with one of data/handoff.yml's outcomes; the bot takes the conversation again."""
     if runtime.consultant.outcome(outcome) is None:
@@ -38,7 +38,7 @@ async def close_ticket(
 
 
 async def _close(
-    runtime: Runtime, *, ticket_id: int, user: User, outcome: str, kind: str, at: datetime
+    runtime: Runtime, *, ticket_id: int, user: Actor, outcome: str, kind: str, at: datetime
 ) -> ActionResult:
     async with runtime.sessions() as session, session.begin():
         ticket = await queries.ticket_for_update(session, ticket_id=ticket_id)

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import consultant as queries
 from bot.db import messages
-from bot.db.models import Contact, Conversation, HandoffRequest, Message, User, utcnow
+from bot.db.models import Contact, Conversation, HandoffRequest, Message, utcnow
 from bot.gsm7 import sms_size
-from bot.handoff.access import refusal_to_act
+from bot.handoff.access import Actor, refusal_to_act
 from bot.handoff.window import MAX_REPLY_CHARS, rendered_reply, window_state
 from bot.logs import get_logger
 from bot.queue import enqueue_drain
@@ -46,7 +46,7 @@ class ReplyOutcome:
 
 
 async def consultant_reply(
-    runtime: Runtime, *, ticket_id: int, user: User, text: str, at: datetime
+    runtime: Runtime, *, ticket_id: int, user: Actor, text: str, at: datetime
 ) -> ReplyOutcome:
     notices = runtime.consultant.notices
     async with runtime.sessions() as session, session.begin():
@@ -109,7 +109,7 @@ async def _add_reopen_template(
     ticket: HandoffRequest,
     conversation: Conversation,
     contact: Contact,
-    user: User,
+    user: Actor,
     at: datetime,
 ) -> Message:
     template = runtime.templates.by_name(runtime.consultant.reopen_template)

@@ -50,6 +50,7 @@ class Notices(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     not_found: str
+    other_branch: str
     not_yours: str
     not_claimed: str
     closed: str

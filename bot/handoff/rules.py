@@ -163,10 +163,16 @@ class HandoffRules:
         return found
 
 
+def load_branches(data_dir: Path) -> Branches:
+    """data/branches.yml, validated against the municipalities it names (the one loader of the file)."""
+    branches = Branches.model_validate(_yaml(data_dir / BRANCHES_FILE))
+    branches.check_codes(load_municipalities(data_dir / MUNICIPALITIES_FILE))
+    return branches
+
+
 def load_handoff_rules(data_dir: Path) -> HandoffRules:
     municipalities = load_municipalities(data_dir / MUNICIPALITIES_FILE)
-    branches = Branches.model_validate(_yaml(data_dir / BRANCHES_FILE))
-    branches.check_codes(municipalities)
+    branches = load_branches(data_dir)
     data = HandoffData.model_validate(_yaml(data_dir / HANDOFF_FILE))
     return HandoffRules(branches, municipalities, load_sectors(data_dir / SECTORS_FILE), data)
 

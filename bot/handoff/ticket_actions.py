@@ -8,14 +8,20 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import consultant as queries
-from bot.db.models import User
-from bot.handoff.access import ActionResult, is_supervisor, refusal_to_act, refusal_to_note, refused
+from bot.handoff.access import (
+    ActionResult,
+    Actor,
+    may_transfer_to,
+    refusal_to_act,
+    refusal_to_note,
+    refused,
+)
 
 MAX_NOTE_CHARS = 2000
 
 
 async def transfer(
-    session: AsyncSession, *, ticket_id: int, user: User, to_user_id: int, at: datetime
+    session: AsyncSession, *, ticket_id: int, user: Actor, to_user_id: int, at: datetime
 ) -> ActionResult:
     """Give a claimed ticket to another active account: of the ticket's branch, or a supervisor;
     a supervisor may transfer to anyone. The conversation stays with a consultant."""
@@ -28,7 +34,7 @@ async def transfer(
         return refused("transfer_target")
     if target.id == ticket.assignee_id:
         return refused("transfer_same")
-    if not (is_supervisor(user) or is_supervisor(target) or target.branch == ticket.branch):
+    if not may_transfer_to(user, target, ticket):
         return refused("transfer_target")
     previous = ticket.assignee_id
     ticket.assignee_id = target.id
@@ -44,7 +50,7 @@ async def transfer(
 
 
 async def add_note(
-    session: AsyncSession, *, ticket_id: int, user: User, body: str, at: datetime
+    session: AsyncSession, *, ticket_id: int, user: Actor, body: str, at: datetime
 ) -> ActionResult:
     """An internal note on the ticket (never sent to the person; erased with the conversation)."""
     ticket = await queries.ticket_for_update(session, ticket_id=ticket_id)

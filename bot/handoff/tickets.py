@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import tickets as db
-from bot.db.models import Contact, Conversation, HandoffRequest, User
+from bot.db.models import Contact, Conversation, HandoffRequest
+from bot.handoff.access import Actor, can_see
 from bot.handoff.hours import OfficeHours
 from bot.handoff.rules import HandoffRules
 from bot.handoff.summary import build_summary
@@ -39,7 +40,6 @@ __all__ = [
 ]
 
 CONSULTANT = "consultant"
-SUPERVISOR = "supervisor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +138,7 @@ async def wait_for(
     )
 
 
-async def claim(session: AsyncSession, *, ticket_id: int, user: User, at: datetime) -> ClaimResult:
+async def claim(session: AsyncSession, *, ticket_id: int, user: Actor, at: datetime) -> ClaimResult:
     """Take the ticket: the one conditional UPDATE decides; the winner owns the conversation."""
     if not await db.claim_if_open(session, ticket_id=ticket_id, user_id=user.id, at=at):
         return ClaimResult(False, await db.assignee_name(session, ticket_id=ticket_id))
@@ -165,21 +165,10 @@ async def queue(
 
 
 async def tickets_for(
-    session: AsyncSession, *, user: User, rules: HandoffRules | None = None
+    session: AsyncSession, *, user: Actor, rules: HandoffRules | None = None
 ) -> list[QueueItem]:
     """The tickets this consultant has claimed (their conversations), most recently active first."""
     return [_item(t, c, p, rules) for t, c, p in await db.claimed_by(session, user_id=user.id)]
-
-
-def can_see(user: User, ticket: HandoffRequest) -> bool:
-    """A supervisor sees every ticket; a consultant those of their branch (and those they hold)."""
-    if not user.active:
-        return False
-    if user.role == SUPERVISOR:
-        return True
-    return user.role == CONSULTANT and (
-        (ticket.branch is not None and ticket.branch == user.branch) or ticket.assignee_id == user.id
-    )
 
 
 async def close_on_opt_out(session: AsyncSession, *, contact_id: int, at: datetime) -> list[HandoffRequest]:

@@ -25,12 +25,13 @@ class WindowState:
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """The text as the person will get it; ``encoding``/``segments`` for SMS only."""
+    """The text as the person will get it; ``encoding``/``segments``/``units`` for SMS only."""
 
     text: str
     encoding: str | None
     segments: int | None
     too_long: bool
+    units: int | None = None  # characters as SMS counts them (GSM-7 extension characters count 2)
 
 
 def window_state(contact: Contact, channel: str, now: datetime) -> WindowState:
@@ -55,4 +56,10 @@ def preview(text: str, channel: str) -> Preview:
     if channel != "sms":
         return Preview(text=rendered, encoding=None, segments=None, too_long=too_long)
     size = sms_size(rendered)
-    return Preview(text=rendered, encoding=size.encoding, segments=size.segments, too_long=too_long)
+    return Preview(
+        text=rendered,
+        encoding=size.encoding,
+        segments=size.segments,
+        too_long=too_long,
+        units=size.units,
+    )

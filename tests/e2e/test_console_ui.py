@@ -1,6 +1,8 @@
 """The consultant console in a real browser (Debian's Chromium driven by Playwright) against the real
-stack: a ticket appears live, is claimed, answered (the reply reaches the fake Twilio API and its status
-shows), the person's next message shows live with no bot reply, and after the hand-back the bot answers.
+stack: a consultant of the ticket's branch (a new contact without a municipality goes to the default
+branch of data/branches.yml) sees it appear live with its Spanish reason, claims it, answers (the reply
+reaches the fake Twilio API and its status shows), the person's next message shows live with no bot
+reply, and after the hand-back the bot answers; then a supervisor opens the supervisor page.
 Saves the screenshots linked from the README (docs/screenshots/)."""
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from bot.accounts import create_account
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Contact, Conversation, HandoffRequest
+from bot.handoff.rules import load_branches
 from bot.settings import Settings
 from tests.e2e.conftest import Stack, new_phone
 from tests.e2e.test_simulator_ui import CHROMIUM, FLAGS
@@ -23,6 +26,7 @@ from tests.e2e.test_simulator_ui import CHROMIUM, FLAGS
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "clave-de-prueba-larga"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 async def _db_call(database_url: str, work):  # type: ignore[no-untyped-def]
@@ -48,9 +52,15 @@ async def _ticket_of(database_url: str, phone: str) -> int | None:
 
 @pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
 async def test_consultant_takes_answers_and_hands_back(live: Stack) -> None:
+    branches = load_branches(DATA)
+    default = branches.default_branch  # where a contact with no municipality is served
+
     async def accounts(db):  # type: ignore[no-untyped-def]
+        names = {branch.id: branch.name for branch in branches.branches}
+        await create_account(db, username="carla", display_name="Carla Ríos", role="consultant",
+                             branch=default, password=PASSWORD, branches=names)  # fmt: skip
         await create_account(db, username="sara", display_name="Sara Gómez", role="supervisor", branch=None,
-                             password=PASSWORD, branches={})  # fmt: skip
+                             password=PASSWORD, branches=names)  # fmt: skip
 
     await _db_call(live.database_url, accounts)
     phone = new_phone()
@@ -60,7 +70,7 @@ async def test_consultant_takes_answers_and_hands_back(live: Stack) -> None:
         page = await browser.new_page(viewport={"width": 420, "height": 900})  # a phone in the field
         await page.goto(f"{live.web_url}/console/cola")
         await expect(page).to_have_url(re.compile(r"/console/login\?next="))
-        await page.fill("input[name=username]", "sara")
+        await page.fill("input[name=username]", "carla")
         await page.fill("input[name=password]", PASSWORD)
         await page.click("button[type=submit]")
         await expect(page).to_have_url(re.compile(r"/console/cola$"))
@@ -73,17 +83,20 @@ async def test_consultant_takes_answers_and_hands_back(live: Stack) -> None:
         assert ticket_id is not None
         row = page.locator(f"li.ticket[data-ticket='{ticket_id}']")
         await expect(row).to_be_visible(timeout=10_000)  # appeared without reloading (htmx polling)
+        await expect(row).to_contain_text("Pidió hablar con un asesor")  # data/handoff.yml's label
         await page.screenshot(path=str(SCREENSHOTS / "console-queue.png"), full_page=True)
 
         await row.get_by_role("button", name="Tomar").click()
         await expect(page).to_have_url(re.compile(rf"/console/tickets/{ticket_id}$"))
-        await page.fill("textarea[name=texto]", "Hola, soy Sara. ¿Está bien si le ayudo?")
+        await expect(page.locator("[data-testid=resumen]")).to_contain_text("Autorización de datos")
+        await page.fill("textarea[name=texto]", "Hola, soy Carla. ¿Está bien si le ayudo?")
         await expect(page.locator("[data-testid=segmentos]")).to_contain_text(
-            "1 parte · 39 caracteres · GSM-7"
+            "1 parte · 40 caracteres · GSM-7"
         )
         await page.get_by_role("button", name="Enviar").click()
         sent = await live.wait_outbound(phone, 3)
-        assert sent[2]["body"] == "Hola, soy Sara. ¿Esta bien si le ayudo?"  # folded to GSM-7, as previewed
+        assert sent[2]["body"] == "Hola, soy Carla. ¿Esta bien si le ayudo?"  # folded to GSM-7, as previewed
+        await expect(page.locator("[data-testid=aviso]")).to_have_text("Mensaje enviado.")
         consultant = page.locator("li.asesor").last
         await expect(consultant.locator("[data-testid=estado]")).to_have_text(
             re.compile("enviado|entregado|leído"), timeout=10_000
@@ -92,16 +105,31 @@ async def test_consultant_takes_answers_and_hands_back(live: Stack) -> None:
         await live.send(phone, "Necesito saber cuánto debo")
         await expect(page.locator("li.persona").last).to_contain_text("cuánto debo", timeout=10_000)
         await asyncio.sleep(3)
-        assert len(await live.outbound(phone)) == 3  # the bot stays silent while Sara owns it
+        assert len(await live.outbound(phone)) == 3  # the bot stays silent while Carla owns it
         await page.screenshot(path=str(SCREENSHOTS / "console-conversation.png"), full_page=True)
 
         await page.get_by_role("button", name="Devolver al bot").click()
         await expect(page).to_have_url(re.compile(r"/console/cola$"))
+        await expect(page.locator("[data-testid=aviso]")).to_have_text("El bot sigue la conversación.")
         await live.send(phone, "hola")
         await live.wait_outbound(phone, 4)  # the bot answers again
 
+        response = await page.goto(f"{live.web_url}/console/supervision")
+        assert response is not None and response.status == 403  # a consultant has no supervisor page
+        await page.goto(f"{live.web_url}/console/cola")
+        await page.get_by_role("button", name="Salir").click()
+        await expect(page).to_have_url(re.compile(r"/console/login"))
+        await page.fill("input[name=username]", "sara")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("button[type=submit]")
+        await expect(page).to_have_url(re.compile(r"/console/cola$"))
         await page.set_viewport_size({"width": 1100, "height": 900})
         await page.goto(f"{live.web_url}/console/supervision")
+        await expect(page.locator("h1")).to_have_text("Supervisión")
+        await expect(page.locator("[data-testid=en-espera]")).to_have_text("0")
+        await expect(page.locator("figure.grafico").nth(1)).to_contain_text(
+            "Pidió hablar con un"
+        )  # cut at 20
         await expect(page.locator("svg").first).to_be_visible()
         await page.screenshot(path=str(SCREENSHOTS / "console-supervisor.png"), full_page=True)
         await browser.close()

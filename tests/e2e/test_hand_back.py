@@ -98,7 +98,7 @@ async def test_hand_back_then_the_bot_answers_knowing_what_the_consultant_said(
     replies = await live.wait_outbound(phone, 3)
     rows = await messages_of(live.database_url, phone)
     inbound = [row for row in rows if row.direction == "in"]
-    assert [row.status for row in inbound] == ["answered", "skipped", "answered"]
+    assert [row.status for row in inbound] == ["answered", "for_consultant", "answered"]
     assert rows[-1].reply_to_id == inbound[-1].id and rows[-1].author_id is None  # the bot's answer
 
     async with console.sessions() as session:

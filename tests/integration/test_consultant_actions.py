@@ -253,7 +253,7 @@ async def test_notes_by_the_branch_are_kept_with_their_text(runtime: Runtime) ->
         )
         empty = await add_note(session, ticket_id=claimed.ticket_id, user=colleague, body="  ", at=utcnow())
         foreign = await add_note(session, ticket_id=claimed.ticket_id, user=stranger, body="x", at=utcnow())
-    assert (saved.ok, empty.code, foreign.code) == (True, "note_empty", "not_yours")
+    assert (saved.ok, empty.code, foreign.code) == (True, "note_empty", "other_branch")
     [note] = await events(runtime, claimed.ticket_id)
     assert (note.kind, note.body, note.actor_id) == ("note", "Tiene tienda en Bello.", colleague.id)
     assert saved.notice(runtime.consultant.notices) == runtime.consultant.notices.note_saved

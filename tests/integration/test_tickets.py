@@ -236,7 +236,9 @@ async def test_an_opt_out_twilio_reports_closes_the_ticket(runtime: Runtime) -> 
         )
         await messages.mark_at_twilio(session, message_id=reply.id, sid="SM" + "9" * 32, status="queued")
     assert await apply_status(
-        runtime.lane, runtime.sessions, StatusUpdate(message_sid="SM" + "9" * 32, status="failed", error_code=21610)
+        runtime.lane,
+        runtime.sessions,
+        StatusUpdate(message_sid="SM" + "9" * 32, status="failed", error_code=21610),
     )
     async with runtime.sessions() as session:
         tickets = (await session.scalars(select(HandoffRequest).order_by(HandoffRequest.id))).all()

@@ -1,54 +1,33 @@
-"""Reasons, outcomes and canned answers from data/handoff.yml, read leniently (the file is shared
-with the tickets and consultant-replies helpers, which validate it at start)."""
+"""The data/ words the console's templates show, taken from what the runtime loaded and validated at
+start (``runtime.handoff``: reasons, branches; ``runtime.consultant``: outcomes, canned replies,
+notices). Nothing here reads a file: each data file has one loader, in bot/."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-import yaml
-
-DEFAULT_OUTCOMES = {
-    "resolved": "Resuelto",
-    "loan_application_started": "Inició solicitud de crédito",
-    "not_interested": "No le interesa",
-    "wrong_number": "Número equivocado",
-}
+from bot.runtime import Runtime
+from webhooks.console.wording import SYSTEM_OUTCOMES
 
 
 @dataclass(frozen=True, slots=True)
 class ConsoleContent:
-    reasons: dict[str, str] = field(default_factory=dict)  # id -> label
-    outcomes: dict[str, str] = field(default_factory=dict)
-    canned: list[tuple[str, str]] = field(default_factory=list)  # (title, text)
-    branches: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str]  # id -> Spanish label
+    branches: dict[str, str]  # id -> name
+    outcomes: dict[str, str]  # the ones a consultant picks from, id -> label
+    canned: list[tuple[str, str]]  # (label, text)
+    products: dict[str, str]  # loan product id -> name
+
+    def outcome_label(self, outcome: str | None) -> str:
+        key = outcome or "sin_resultado"
+        return self.outcomes.get(key) or SYSTEM_OUTCOMES.get(key, key)
 
 
-def _labels(section: Any) -> dict[str, str]:
-    if isinstance(section, dict):
-        return {str(k): str(v.get("label", k) if isinstance(v, dict) else v) for k, v in section.items()}
-    if isinstance(section, list):
-        return {
-            str(item["id"]): str(item.get("label", item["id"])) for item in section if isinstance(item, dict)
-        }
-    return {}
-
-
-@cache
-def load_console_content(data_dir: Path) -> ConsoleContent:
-    handoff_path, branches_path = data_dir / "handoff.yml", data_dir / "branches.yml"
-    handoff = yaml.safe_load(handoff_path.read_text("utf-8")) if handoff_path.exists() else {}
-    branches = yaml.safe_load(branches_path.read_text("utf-8")) if branches_path.exists() else {}
-    canned_section = (handoff or {}).get("canned_replies") or []
-    canned = []
-    for item in canned_section if isinstance(canned_section, list) else []:
-        if isinstance(item, dict) and item.get("text"):
-            canned.append((str(item.get("title") or item.get("label") or item.get("id")), str(item["text"])))
+def console_content(runtime: Runtime) -> ConsoleContent:
     return ConsoleContent(
-        reasons=_labels((handoff or {}).get("reasons")),
-        outcomes=_labels((handoff or {}).get("outcomes")) or dict(DEFAULT_OUTCOMES),
-        canned=canned,
-        branches=_labels((branches or {}).get("branches")),
+        reasons={key: reason.label for key, reason in runtime.handoff.data.reasons.items()},
+        branches={branch.id: branch.name for branch in runtime.handoff.branches.branches},
+        outcomes={outcome.id: outcome.label for outcome in runtime.consultant.outcomes},
+        canned=[(reply.label, reply.text) for reply in runtime.consultant.canned_replies],
+        products={product.id: product.name for product in runtime.prequal.rules.products},
     )

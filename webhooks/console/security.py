@@ -80,3 +80,11 @@ async def supervisor_only(visitor: VisitorDep) -> Visitor:
 
 
 SupervisorDep = Annotated[Visitor, Depends(supervisor_only)]
+
+
+# A refusal of bot.handoff.access that is about who asks (not about the ticket's state) is an HTTP error.
+ACCESS_STATUS = {"not_found": 404, "other_branch": 403, "not_yours": 403}
+
+
+def refusal_status(code: str) -> int:
+    return ACCESS_STATUS.get(code, 409)

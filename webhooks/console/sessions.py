@@ -48,3 +48,17 @@ async def load_session(redis: Redis, *, sid: str | None, ttl_s: int) -> ConsoleS
 async def end_session(redis: Redis, *, sid: str | None) -> None:
     if sid:
         await redis.delete(_key(sid))
+
+
+def _notice_key(sid: str) -> str:
+    return "famibot:console:notice:" + hashlib.sha256(sid.encode()).hexdigest()
+
+
+async def set_notice(redis: Redis, *, sid: str, text: str) -> None:
+    """What the next page shows once (e.g. "Mensaje enviado." after a reply), kept for a minute."""
+    await redis.set(_notice_key(sid), text, ex=60)
+
+
+async def pop_notice(redis: Redis, *, sid: str) -> str | None:
+    value = await redis.getdel(_notice_key(sid))
+    return value.decode() if isinstance(value, bytes) else value

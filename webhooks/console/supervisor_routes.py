@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from bot.db import console_stats
 from bot.db.models import utcnow
-from webhooks.console.content import load_console_content
+from webhooks.console.content import console_content
 from webhooks.console.security import SupervisorDep
 from webhooks.console.views import bars, templates
 from webhooks.deps import RuntimeDep
@@ -25,19 +25,19 @@ async def supervisor_page(
     days = dias if dias in PERIODS else "7"
     now = utcnow()
     since = now - timedelta(days=int(days))
-    content = load_console_content(runtime.settings.data_dir)
+    content = console_content(runtime)
     async with runtime.sessions() as db:
         queue_now = await console_stats.queue_now(db, now=now)
         reasons = await console_stats.tickets_by_reason(db, since=since)
         outcomes = await console_stats.tickets_by_outcome(db, since=since)
         load = await console_stats.load_per_consultant(db, since=since)
         funnel = await console_stats.funnel(db, since=since)
-    outcome_words = {**content.outcomes, "handed_back": "Devuelta al bot", "sin_resultado": "Sin resultado"}
     context = {
-        "user": visitor.user, "csrf": visitor.session.csrf, "days": days, "periods": PERIODS, "now": now,
+        "user": visitor.user, "csrf": visitor.session.csrf, "content": content, "days": days,
+        "periods": PERIODS, "now": now,
         "queue_now": queue_now, "load": load, "funnel": funnel,
         "reason_chart": bars([(content.reasons.get(r, r), n) for r, n in reasons]),
-        "outcome_chart": bars([(outcome_words.get(o, o), n) for o, n in outcomes]),
+        "outcome_chart": bars([(content.outcome_label(o), n) for o, n in outcomes]),
         "load_chart": bars([(name, held) for name, held, _ in load]),
         "funnel_chart": bars(funnel.steps()),
     }  # fmt: skip
