@@ -68,6 +68,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-stub", action="store_true", help="skip the pipeline run with a stub Rasa")
     parser.add_argument("--no-access-log", action="store_true", help="start uvicorn with --no-access-log")
     parser.add_argument(
+        "--web-workers", type=int, default=1, help="uvicorn worker processes for web (--workers)"
+    )
+    parser.add_argument(
         "--profile",
         type=lambda raw: frozenset(raw.split(",")),
         default=frozenset(),
@@ -95,7 +98,7 @@ def meta(args: argparse.Namespace) -> dict[str, Any]:
         "python": f"Python {platform.python_version()}",
         "db": args.db,
         "commit": commit or "unknown",
-        "uvicorn": f"--loop auto ({loops}), --http auto ({http}), 1 process, access log "
+        "uvicorn": f"--loop auto ({loops}), --http auto ({http}), {args.web_workers} process(es), access log "
         + ("off" if args.no_access_log else "on (as in Procfile/compose)"),
         "bench_client_loop": loops,
         "loadavg_before": [round(v, 2) for v in os.getloadavg()],
@@ -126,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     redis = {"redis-server": pid} if (pid := find_pid("redis-server", cmdline_contains=redis_port)) else {}
     profiles: list[Path] = []
     options = {
-        "uvicorn_args": ["--no-access-log"] if args.no_access_log else [],
+        "uvicorn_args": (["--no-access-log"] if args.no_access_log else [])
+        + (["--workers", str(args.web_workers)] if args.web_workers > 1 else []),
         "profile": args.profile,
         "low_priority": not args.no_priorities,
     }

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench import ack
 from bench.backlog import BacklogReader, rate, steady_rate
 from bench.procinfo import CpuMeter
@@ -53,6 +55,11 @@ def add_ack_busy_arguments(parser: argparse.ArgumentParser) -> None:
         "--fake-twilio-in-web",
         action="store_true",
         help="serve the fake Twilio API from the web process (before issue 8's last change)",
+    )
+    parser.add_argument(
+        "--no-status-callbacks",
+        action="store_true",
+        help="diagnosis: the fake Twilio API fires no status callbacks (Twilio does: 3 per reply)",
     )
     parser.add_argument(
         "--ack-log-level", default="INFO", help="LOG_LEVEL of web and worker in the ack phase (as prod)"
@@ -171,6 +178,10 @@ async def one_rate(
     reader = BacklogReader(app.database_url)
     pool = pool_for(app, args)
     try:
+        if args.no_status_callbacks:
+            control = f"{app.twilio_url}/fake-twilio/_control/config"
+            async with httpx.AsyncClient(timeout=10) as client:
+                (await client.post(control, json={"status_callbacks": False})).raise_for_status()
         await ack.warm_up(pool, app.web_url, count=20, unique=1)
         await reader.wait_empty(60)  # the warm-up's few turns
         await asyncio.sleep(0.5)

@@ -101,6 +101,7 @@ class App:
     web: Process
     worker: Process | None = None
     twilio: Process | None = None  # the fake Twilio API in a process of its own (``twilio_apart``)
+    twilio_url: str = ""
     extra: dict[str, object] = field(default_factory=dict)
     low_priority: bool = True
 
@@ -216,6 +217,7 @@ def start_app(
     app = App(
         backend, web_url, database_url, database_name, queue_name, env, logs, web, low_priority=low_priority
     )
+    app.twilio_url = twilio_url
     if twilio_apart:
         command = [
             APP_PYTHON,

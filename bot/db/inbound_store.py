@@ -168,7 +168,7 @@ class InboundStore:
                 autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 row = (await autocommit.execute(self._one, params)).first()
             return None if row is None else StoredInbound(conversation_id=row[1], message_id=row[0])
-        return await self.lane.run(lambda connection: self._store_sqlite(connection, params))
+        return await self.lane.run(lambda connection: self._store_sqlite(connection, params), urgent=True)
 
     def _store_sqlite(self, connection: Connection, params: dict[str, Any]) -> StoredInbound | None:
         stored = self._three_statements(connection, params)

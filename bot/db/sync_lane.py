@@ -4,41 +4,68 @@ The webhook's writes are a few tiny statements. Through the async drivers each s
 several hops between the event loop and the driver's thread (aiosqlite: cursor, execute, fetch,
 close) plus the ORM's bookkeeping: about 1.8 ms of CPU for an inbound message and 3.4 ms for a status
 callback, most of the web's budget. A lane runs the whole transaction as plain synchronous Core code
-in one hop: SQLite gets one thread (one writer anyway), PostgreSQL a few.
+in one hop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, create_engine, event
 
 from bot.db.engine import sqlite_pragmas
 
 T = TypeVar("T")
+URGENT, LATER = 0, 1  # an inbound message (Twilio waits for its ack) goes before status callbacks
+_STOP = (2, 0, None, None, None)
 
 
 class SyncLane:
-    def __init__(self, sync_url: str, *, threads: int = 4) -> None:
+    """One thread, one connection, one queue in priority order.
+
+    One thread: SQLite has one writer anyway, and a second thread would only fight the first for the
+    GIL while the event loop answers Twilio. Priority: a burst of status callbacks (three per reply,
+    fired together when a worker finishes a batch of turns) must not make an inbound message wait
+    behind it; with the queue, an ack waits at most for the one write in progress.
+    """
+
+    def __init__(self, sync_url: str) -> None:
         self.sqlite = sync_url.startswith("sqlite")
-        threads = 1 if self.sqlite else threads
         if self.sqlite:
             self.engine = create_engine(
                 sync_url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=1
             )
             event.listen(self.engine, "connect", sqlite_pragmas)
         else:
-            self.engine = create_engine(sync_url, pool_size=threads, max_overflow=0, pool_pre_ping=True)
-        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="write-lane")
+            self.engine = create_engine(sync_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+        self._queue: queue.PriorityQueue[tuple[int, int, Any, Any, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._thread = threading.Thread(target=self._serve, name="write-lane", daemon=True)
+        self._thread.start()
 
-    async def run(self, transaction: Callable[[Connection], T]) -> T:
+    async def run(self, transaction: Callable[[Connection], T], *, urgent: bool = False) -> T:
         """Run ``transaction`` in one database transaction (committed unless it raises or rolls back)."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._threads, self._in_transaction, transaction
-        )
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put((URGENT if urgent else LATER, next(self._order), transaction, future, loop))
+        return await future
+
+    def _serve(self) -> None:
+        while True:
+            _, _, transaction, future, loop = self._queue.get()
+            if transaction is None:
+                return
+            try:
+                result = self._in_transaction(transaction)
+            except BaseException as exc:  # handed to the awaiting coroutine
+                loop.call_soon_threadsafe(_settle, future, None, exc)
+            else:
+                loop.call_soon_threadsafe(_settle, future, result, None)
 
     def _in_transaction(self, transaction: Callable[[Connection], T]) -> T:
         with self.engine.connect() as connection:
@@ -48,5 +75,15 @@ class SyncLane:
             return result
 
     def close(self) -> None:
-        self._threads.shutdown(wait=True)
+        self._queue.put(_STOP)
+        self._thread.join(timeout=30)
         self.engine.dispose()
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
