@@ -16,11 +16,12 @@ RATIO_TARGET = 1.2
 DRAIN_TARGET_SHARE = 0.9  # "drains at the full turn rate", within this run-to-run noise
 ACK_LEAVES_OUT = (
     "What the ack phase leaves out: the Internet and the TLS proxy in front of web; Twilio's real REST "
-    "API (the fake answers in the web process, so web also serves its sends and three status callbacks "
-    "per reply); every load message opens a new conversation (one message per phone), so Rasa's turns "
-    "are short, cheap ones and a backlog of long conversations drains slower; logs go to files, not "
-    "through honcho's pipe (make run) or Docker's log driver; one uvicorn process; the bench client "
-    "shares the 2 cores (about 1 ms of CPU per request)."
+    "API (a fake stands in, in a process of its own at the worker's priority: web serves what Twilio "
+    "sends it, the inbound messages and three status callbacks per reply, as in production); every "
+    "load message opens a new conversation (one message per phone), so Rasa's turns are short, cheap "
+    "ones and a backlog of long conversations drains slower; logs go to files, not through honcho's "
+    "pipe (make run) or Docker's log driver; one uvicorn process; PostgreSQL, when used, and the load "
+    "generator (a lean raw-HTTP client, 'bench' in the CPU table) share the same 2 cores."
 )
 
 

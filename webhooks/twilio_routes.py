@@ -5,11 +5,12 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from redis.exceptions import RedisError
 
 from bot.inbound import store_inbound
 from bot.logs import get_logger
 from bot.metrics import INBOUND_MESSAGES
-from bot.queue import enqueue_turn
+from bot.queue import enqueue_status, enqueue_turn
 from bot.settings import Settings
 from bot.status import apply_status
 from bot.twilio_adapter.inbound import InvalidForm, parse_message_form, parse_status_form
@@ -87,5 +88,10 @@ async def status_callback(request: Request, runtime: RuntimeDep) -> Response:
         update = parse_status_form(form, request.query_params.get("ob"))
     except InvalidForm as exc:
         raise HTTPException(400, str(exc)) from exc
-    await apply_status(runtime.lane, runtime.sessions, update)
+    try:
+        await enqueue_status(runtime.redis, update)
+    except (RedisError, OSError):
+        # No queue: apply it here rather than lose it (Twilio does not send a status twice).
+        log.warning("status queue unavailable; status applied in the webhook", sid=update.message_sid)
+        await apply_status(runtime.lane, runtime.sessions, update)
     return Response(status_code=204)

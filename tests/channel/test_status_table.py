@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from arq.connections import ArqRedis
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 from structlog.testing import capture_logs
@@ -124,6 +125,8 @@ async def test_status_row(row: Row, settings: Settings) -> None:
         outbound_id = await _outbound_row(app, channel="sms", sid=row.start_sid, status=row.start)
         response = await app.post_form(f"/twilio/status?ob={outbound_id}", form, row.signing)
         assert response.status_code == row.http_status, response.text
+        # The webhook only queues a valid callback; the worker applies it.
+        assert await app.run_status_jobs() == (1 if row.http_status == 204 else 0)
         async with app.runtime.sessions() as session:
             stored = await session.get(Message, outbound_id)
             contact = (await session.scalars(select(Contact))).one()
@@ -148,6 +151,7 @@ async def test_late_status_never_moves_backwards(settings: Settings) -> None:
         sent = load_form("status_delivered", MessageStatus="sent", SmsStatus="sent")
         response = await app.post_form(f"/twilio/status?ob={outbound_id}", sent)
         assert response.status_code == 204
+        assert await app.run_status_jobs() == 1
         async with app.runtime.sessions() as session:
             stored = await session.get(Message, outbound_id)
             events = (await session.scalars(select(StatusEvent))).all()
@@ -161,6 +165,7 @@ async def test_callback_reconciles_a_send_whose_answer_was_lost(settings: Settin
         outbound_id = await _outbound_row(app, channel="sms", sid=None, status="unknown")
         response = await app.post_form(f"/twilio/status?ob={outbound_id}", load_form("status_delivered"))
         assert response.status_code == 204
+        assert await app.run_status_jobs() == 1
         async with app.runtime.sessions() as session:
             stored = await session.get(Message, outbound_id)
         assert stored is not None
@@ -172,6 +177,7 @@ async def test_callback_for_a_message_we_do_not_have_is_recorded_and_acknowledge
     async with running_app(settings) as app:
         response = await app.post_form("/twilio/status?ob=999999", load_form("status_delivered"))
         assert response.status_code == 204
+        assert await app.run_status_jobs() == 1
         async with app.runtime.sessions() as session:
             events = (await session.scalars(select(StatusEvent))).all()
     assert [(event.status, event.message_id, event.twilio_sid) for event in events] == [
@@ -186,6 +192,7 @@ async def test_unknown_status_is_logged_at_info_without_the_form(settings: Setti
         form = load_form("status_delivery_unknown", Body="secreto")
         with capture_logs() as logs:
             response = await app.post_form(f"/twilio/status?ob={outbound_id}", form)
+            assert await app.run_status_jobs() == 1
     assert response.status_code == 204
     mentions = [entry for entry in logs if "delivery_unknown" in str(entry)]
     assert mentions == [
@@ -196,3 +203,33 @@ async def test_unknown_status_is_logged_at_info_without_the_form(settings: Setti
             "log_level": "info",
         }
     ]
+
+
+async def test_a_repeated_callback_is_queued_once(settings: Settings) -> None:
+    async with running_app(settings) as app:
+        outbound_id = await _outbound_row(app, channel="sms", sid="SMOUTBOUND", status="sent")
+        for _ in range(2):
+            response = await app.post_form(f"/twilio/status?ob={outbound_id}", load_form("status_delivered"))
+            assert response.status_code == 204
+        assert await app.run_status_jobs() == 1
+        async with app.runtime.sessions() as session:
+            events = (await session.scalars(select(StatusEvent))).all()
+        assert [event.status for event in events] == ["delivered"]
+
+
+async def test_without_the_queue_the_webhook_applies_the_status_itself(settings: Settings) -> None:
+    """Redis unreachable: the callback is not lost (Twilio sends it once); it is applied at once."""
+    async with running_app(settings) as app:
+        outbound_id = await _outbound_row(app, channel="sms", sid="SMOUTBOUND", status="sent")
+        working = app.runtime.redis
+        app.runtime.redis = ArqRedis.from_url("redis://127.0.0.1:9/0")  # nothing listens there
+        try:
+            response = await app.post_form(f"/twilio/status?ob={outbound_id}", load_form("status_delivered"))
+        finally:
+            await app.runtime.redis.aclose()
+            app.runtime.redis = working
+        assert response.status_code == 204
+        assert await app.run_status_jobs() == 0
+        async with app.runtime.sessions() as session:
+            stored = await session.get(Message, outbound_id)
+        assert stored is not None and stored.status == "delivered"
