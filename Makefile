@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 .NOTPARALLEL:
-.PHONY: help setup setup-app model redis migrate run test lint bench clean distclean
+.PHONY: help setup setup-app model redis migrate user run test lint bench clean distclean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -37,6 +37,9 @@ redis:  ## make sure Redis answers at REDIS_URL (starts a local one under var/re
 migrate: setup-app  ## upgrade the dev database (dev.env's DATABASE_URL) to the latest schema
 	$(STEP) "Database migrations"
 	@$(LOAD_DEV_ENV); $(PY) -m bot.cli migrate
+
+user: migrate  ## create a console account in the dev database: make user ARGS='--username ana --name "Ana" --role supervisor'
+	@$(LOAD_DEV_ENV); $(PY) -m bot.cli create-user $(ARGS)
 
 run: setup model  ## start web, worker, rasa, actions with honcho; Ctrl-C stops everything
 	$(STEP) "Redis (scripts/ensure_redis.sh with dev.env)"

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.db import conversations, messages, prequal
 from bot.db.models import Consent, Contact, Conversation, Message, utcnow
+from bot.dialogue.prequal_texts import advisor_was_offered
 from bot.handoff.hours import handoff_reply
 from bot.handoff.tickets import close_on_opt_out, request_handoff, wait_for
 from bot.keywords import KeywordKind
@@ -16,7 +17,7 @@ from bot.logs import get_logger
 from bot.media_policy import has_held_media
 from bot.menus import remember_menu
 from bot.privacy import data_summary, erase_personal_data, rasa_sender_ids, remote_copies
-from bot.rasa_client import BotReply, RasaClient
+from bot.rasa_client import BotReply, RasaClient, filled_answers
 from bot.rasa_trackers import delete_trackers
 from bot.replies import add_replies, store_replies
 from bot.runtime import Runtime
@@ -223,11 +224,14 @@ async def request_human(
     """Open (or update) the conversation's ticket with the answers so far, and say honestly when
     someone writes: the expected wait from the queue, or when the office opens.
 
-    The command may name its reason (``"reason": "offered_after_retries"``, one of data/handoff.yml);
-    else the person asked (``user_asked``).
+    The command may name its reason (one of data/handoff.yml); else the person accepted the consultant
+    a re-ask offered after two wrong answers (``offered_after_retries``), or simply asked
+    (``user_asked``).
     """
-    answers = await rasa.answers(sender_id=conversation.rasa_sender_id)
-    reason = str(commands_in(replies)["request_human"].get("reason") or "user_asked")
+    slots = await rasa.slots(sender_id=conversation.rasa_sender_id)
+    answers = filled_answers(slots)
+    offered = "offered_after_retries" if advisor_was_offered(slots) else "user_asked"
+    reason = str(commands_in(replies)["request_human"].get("reason") or offered)
     if reason not in runtime.handoff.data.reasons:
         log.error(
             "unknown hand-off reason; taken as user_asked", conversation_id=conversation.id, reason=reason

@@ -178,10 +178,12 @@ class RasaClient:
 
     async def answers(self, *, sender_id: str) -> dict[str, Any]:
         """The conversation's filled slots (the answers so far), without Rasa's own bookkeeping."""
+        return filled_answers(await self.slots(sender_id=sender_id))
+
+    async def slots(self, *, sender_id: str) -> dict[str, Any]:
+        """Every slot of the conversation, as Rasa holds it."""
         slots = (await self._tracker(sender_id, include_events="NONE")).get("slots") or {}
-        return {
-            name: value for name, value in slots.items() if value is not None and name not in INTERNAL_SLOTS
-        }
+        return slots if isinstance(slots, dict) else {}
 
     async def active_loop(self, *, sender_id: str) -> str | None:
         """The form Rasa is running for this conversation, if any."""
@@ -237,3 +239,8 @@ def turn_after_message(events: list[dict[str, Any]], message_sid: str) -> Tracke
         elif kind == "action" and isinstance(event.get("name"), str):
             actions.append(str(event["name"]))
     return TrackedTurn(replies=replies, actions=tuple(actions), reverted=reverted)
+
+
+def filled_answers(slots: dict[str, Any]) -> dict[str, Any]:
+    """The filled slots (the answers so far), without Rasa's own bookkeeping."""
+    return {name: value for name, value in slots.items() if value is not None and name not in INTERNAL_SLOTS}

@@ -105,3 +105,13 @@ def result_message(evaluation: Evaluation, name: str | None) -> str:
     opening = f"{first}, por ahora" if first else "Por ahora"
     why = f"{decision.explanation} {decision.next_step}"
     return f"{opening} no podemos seguir con el crédito. {why} {ASK_ADVISOR}"
+
+
+def advisor_was_offered(slots: Mapping[str, Any]) -> bool:
+    """The question being asked was answered wrong twice, so the re-ask offered a consultant: a
+    request now is the person accepting that offer (ticket reason ``offered_after_retries``)."""
+    asked = slots.get("requested_slot")
+    failures = slots.get(FAILURES) or {}
+    return (
+        bool(asked) and isinstance(failures, Mapping) and int(failures.get(asked, 0)) >= OFFER_AFTER_FAILURES
+    )

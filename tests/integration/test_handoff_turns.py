@@ -70,3 +70,35 @@ async def test_request_is_recorded_with_the_answers_and_an_honest_reply(runtime:
     expected = handoff_reply(runtime.office_hours, request.requested_at, wait=wait.when)
     assert reply.body == fold_to_gsm7(expected) and reply.body.startswith("Listo, le pedi a un asesor")
     assert inbound.status == "answered"
+
+
+class OfferedRasa(HandoffRasa):
+    """The loan form re-asked the municipality twice (the re-ask offered a consultant): ASESOR."""
+
+    slots: ClassVar[dict[str, Any]] = {
+        **HandoffRasa.slots,
+        "requested_slot": "municipio",
+        "prequal_fallos": {"municipio": 2},
+    }
+
+
+class OnceWrongRasa(HandoffRasa):
+    slots: ClassVar[dict[str, Any]] = {
+        **HandoffRasa.slots,
+        "requested_slot": "municipio",
+        "prequal_fallos": {"municipio": 1},
+    }
+
+
+async def test_accepting_the_offer_after_two_wrong_answers_is_its_own_reason(runtime: Runtime) -> None:
+    await _say(runtime, "asesor", OfferedRasa())  # type: ignore[arg-type]
+    async with runtime.sessions() as session:
+        request = (await session.scalars(select(HandoffRequest))).one()
+    assert request.reason == "offered_after_retries"
+
+
+async def test_asking_after_one_wrong_answer_is_the_person_asking(runtime: Runtime) -> None:
+    await _say(runtime, "asesor", OnceWrongRasa())  # type: ignore[arg-type]
+    async with runtime.sessions() as session:
+        request = (await session.scalars(select(HandoffRequest))).one()
+    assert request.reason == "user_asked"
