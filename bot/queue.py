@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from arq.connections import ArqRedis
 
-from bot.twilio_adapter.records import StatusUpdate
-
 RUN_CONVERSATION = "run_conversation"
-APPLY_STATUS = "apply_status"  # a Twilio status callback, applied by the worker (bot/status.py)
 TELL_RASA = "tell_rasa"  # give Rasa what consultants said, after a hand-back (bot/handoff/rasa_context.py)
 
 
@@ -45,20 +42,3 @@ async def ring_doorbell(redis: ArqRedis) -> None:
 
 async def queue_depth(redis: ArqRedis, queue_name: str) -> int:
     return int(await redis.zcard(queue_name))
-
-
-async def enqueue_status(redis: ArqRedis, update: StatusUpdate) -> None:
-    """The status callback's doorman step: queue it for the worker (no doorbell: it is not urgent).
-
-    Twilio sends three callbacks per reply, together when a worker sends a batch: applied in the web
-    they took its CPU in bursts, and inbound acks waited behind them. The job id makes a repeated
-    callback (same SID, same status) a no-op while it waits.
-    """
-    await redis.enqueue_job(
-        APPLY_STATUS,
-        update.message_sid,
-        update.status,
-        update.error_code,
-        update.outbound_id,
-        _job_id=f"status:{update.message_sid}:{update.status}",
-    )

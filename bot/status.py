@@ -9,10 +9,12 @@ least): the recovery sweep stops re-draining its conversation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.db import conversations
 from bot.db.engine import SessionFactory
 from bot.db.models import Conversation, utcnow
-from bot.db.status_writes import apply_status_update
+from bot.db.status_writes import StatusApplied, apply_status_update
 from bot.db.sync_lane import SyncLane
 from bot.handoff.tickets import close_on_opt_out
 from bot.logs import get_logger
@@ -25,25 +27,37 @@ log = get_logger(__name__)
 
 async def apply_status(lane: SyncLane, sessions: SessionFactory, update: StatusUpdate) -> bool:
     """Return True when the row moved forward. Unknown messages and statuses are recorded too."""
+    [moved] = await apply_statuses(lane, sessions, [update])
+    return moved
+
+
+async def apply_statuses(
+    lane: SyncLane, sessions: SessionFactory, updates: Sequence[StatusUpdate]
+) -> list[bool]:
+    """Apply callbacks in arrival order, in one transaction (a burst costs one write, not one each)."""
+    now = utcnow()
+    results = await lane.run(
+        lambda connection: [apply_status_update(connection, update, now) for update in updates]
+    )
+    return [await _after(sessions, update, applied) for update, applied in zip(updates, results, strict=True)]
+
+
+async def _after(sessions: SessionFactory, update: StatusUpdate, applied: StatusApplied) -> bool:
+    """Logs, metrics and the rare consequences for the contact, once the transaction is committed."""
     known = update.status in TWILIO_STATUSES
     if not known:
         log.info("status we do not know recorded", sid=update.message_sid, status=update.status)
-    now = utcnow()
-    applied = await lane.run(lambda connection: apply_status_update(connection, update, now))
     if not applied.matched:
-        log.warning(
+        why = (
             "status for unknown message"
             if applied.outbound_id is None
-            else "status sid does not match the row",
-            outbound_id=applied.outbound_id,
-            sid=update.message_sid,
-            status=update.status,
+            else "status sid does not match the row"
         )
+        log.warning(why, outbound_id=applied.outbound_id, sid=update.message_sid, status=update.status)
         STATUS_CALLBACKS.labels(outcome="unmatched").inc()
         return False
-    STATUS_CALLBACKS.labels(
-        outcome=("advanced" if applied.moved else "kept") if known else "unknown_status"
-    ).inc()
+    outcome = ("advanced" if applied.moved else "kept") if known else "unknown_status"
+    STATUS_CALLBACKS.labels(outcome=outcome).inc()
     if applied.moved and applied.new_status:
         OUTBOUND_STATUS.labels(status=applied.new_status).inc()
     if applied.conversation_id is not None and (

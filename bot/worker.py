@@ -24,7 +24,6 @@ from bot.handoff.rasa_context import tell_rasa
 from bot.logs import configure_logging, get_logger
 from bot.outbox import SendRetryLater
 from bot.queue import (
-    APPLY_STATUS,
     RUN_CONVERSATION,
     TELL_RASA,
     conversation_lock_key,
@@ -35,10 +34,9 @@ from bot.queue import (
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
-from bot.status import apply_status
+from bot.status_queue import apply_statuses_forever
 from bot.turn_failures import TurnPostponed
 from bot.turns import BUSY_MARGIN_S, ConversationBusy, run_conversation
-from bot.twilio_adapter.records import StatusUpdate
 
 log = get_logger(__name__)
 
@@ -65,15 +63,17 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     if "worker" in ctx:
         ctx["doorbell"] = asyncio.create_task(answer_doorbell(ctx["worker"], runtime, settings.queue_name))
+        ctx["statuses"] = asyncio.create_task(apply_statuses_forever(runtime))  # bot/status_queue.py
     log.info("worker started", queue=settings.queue_name)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    doorbell: asyncio.Task[None] | None = ctx.get("doorbell")
-    if doorbell is not None:
-        doorbell.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await doorbell
+    for name in ("doorbell", "statuses"):
+        task: asyncio.Task[None] | None = ctx.get(name)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     runtime: Runtime | None = ctx.get("runtime")
     if runtime is not None:
         await runtime.close()
@@ -137,15 +137,6 @@ async def tell_rasa_job(ctx: dict[str, Any], conversation_id: int) -> int:
             await lock.release()
 
 
-async def apply_status_job(
-    ctx: dict[str, Any], sid: str, status: str, error_code: int | None, outbound_id: int | None
-) -> bool:
-    """A status callback the web queued: the outbound row moves forward (bot/status.py)."""
-    runtime: Runtime = ctx["runtime"]
-    update = StatusUpdate(message_sid=sid, status=status, error_code=error_code, outbound_id=outbound_id)
-    return await apply_status(runtime.lane, runtime.sessions, update)
-
-
 async def recover_stalled(ctx: dict[str, Any]) -> int:
     """Re-enqueue work that has no job (e.g. stored while Redis was unreachable)."""
     runtime: Runtime = ctx["runtime"]
@@ -174,7 +165,6 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 max_tries=100_000,
                 keep_result=0,
             ),
-            func(apply_status_job, name=APPLY_STATUS, timeout=30, max_tries=20, keep_result=0),
             # After that many tries the next turn of the conversation tells Rasa (bot.turns).
             func(
                 tell_rasa_job,

@@ -10,9 +10,10 @@ from redis.exceptions import RedisError
 from bot.inbound import store_inbound
 from bot.logs import get_logger
 from bot.metrics import INBOUND_MESSAGES
-from bot.queue import enqueue_status, enqueue_turn
+from bot.queue import enqueue_turn
 from bot.settings import Settings
 from bot.status import apply_status
+from bot.status_queue import push_status
 from bot.twilio_adapter.inbound import InvalidForm, parse_message_form, parse_status_form
 from bot.twilio_adapter.signature import is_valid_signature
 from webhooks.deps import RuntimeDep
@@ -89,7 +90,7 @@ async def status_callback(request: Request, runtime: RuntimeDep) -> Response:
     except InvalidForm as exc:
         raise HTTPException(400, str(exc)) from exc
     try:
-        await enqueue_status(runtime.redis, update)
+        await push_status(runtime.redis, runtime.settings.queue_name, update)
     except (RedisError, OSError):
         # No queue: apply it here rather than lose it (Twilio does not send a status twice).
         log.warning("status queue unavailable; status applied in the webhook", sid=update.message_sid)

@@ -49,22 +49,10 @@ class Harness:
         )
 
     async def run_status_jobs(self) -> int:
-        """Do what the worker does with the status callbacks the webhook queued; how many ran."""
-        from arq.constants import job_key_prefix
+        """Do what the worker does with the status callbacks the webhook queued; how many it took."""
+        from bot.status_queue import apply_queued_statuses
 
-        from bot.queue import APPLY_STATUS
-        from bot.worker import apply_status_job
-
-        jobs = await self.runtime.redis.queued_jobs(queue_name=self.settings.queue_name)
-        ran = 0
-        for job in jobs:
-            if job.function != APPLY_STATUS or not job.job_id:
-                continue
-            await self.runtime.redis.zrem(self.settings.queue_name, job.job_id)
-            await self.runtime.redis.delete(job_key_prefix + job.job_id)
-            await apply_status_job({"runtime": self.runtime}, *job.args)
-            ran += 1
-        return ran
+        return await apply_queued_statuses(self.runtime)
 
     async def queued_jobs(self) -> list[tuple[str, tuple[object, ...], str]]:
         jobs = await self.runtime.redis.queued_jobs(queue_name=self.settings.queue_name)

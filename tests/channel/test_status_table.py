@@ -205,16 +205,23 @@ async def test_unknown_status_is_logged_at_info_without_the_form(settings: Setti
     ]
 
 
-async def test_a_repeated_callback_is_queued_once(settings: Settings) -> None:
+async def test_a_burst_of_callbacks_is_applied_in_order_in_one_batch(settings: Settings) -> None:
+    """Queued, then applied oldest first: a repeat is recorded as received and moves nothing back."""
     async with running_app(settings) as app:
-        outbound_id = await _outbound_row(app, channel="sms", sid="SMOUTBOUND", status="sent")
-        for _ in range(2):
-            response = await app.post_form(f"/twilio/status?ob={outbound_id}", load_form("status_delivered"))
+        outbound_id = await _outbound_row(app, channel="sms", sid="SMOUTBOUND", status="queued")
+        sent = load_form("status_delivered", MessageStatus="sent", SmsStatus="sent")
+        for form in (sent, load_form("status_delivered"), sent):
+            response = await app.post_form(f"/twilio/status?ob={outbound_id}", form)
             assert response.status_code == 204
-        assert await app.run_status_jobs() == 1
         async with app.runtime.sessions() as session:
-            events = (await session.scalars(select(StatusEvent))).all()
-        assert [event.status for event in events] == ["delivered"]
+            assert (await session.get(Message, outbound_id)).status == "queued"  # type: ignore[union-attr]
+        assert await app.run_status_jobs() == 3
+        assert await app.run_status_jobs() == 0
+        async with app.runtime.sessions() as session:
+            stored = await session.get(Message, outbound_id)
+            events = (await session.scalars(select(StatusEvent).order_by(StatusEvent.id))).all()
+        assert stored is not None and stored.status == "delivered"
+        assert [event.status for event in events] == ["sent", "delivered", "sent"]
 
 
 async def test_without_the_queue_the_webhook_applies_the_status_itself(settings: Settings) -> None:

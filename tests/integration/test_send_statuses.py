@@ -2,8 +2,8 @@
 
 The web app (signed status callbacks, the fake Twilio API) runs as a real uvicorn server on loopback,
 so the Twilio client's timeout is real; the "worker" side is a second runtime over the same database
-and Redis that sends through the outbox, as the worker does, and an arq worker applies the status
-callbacks the web queued, as the worker process does (concurrently with a send in flight).
+and Redis that sends through the outbox, as the worker does, and applies the status callbacks the web
+queued, as the worker process does (concurrently with a send in flight).
 """
 
 from __future__ import annotations
@@ -20,16 +20,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from arq import func
-from arq.worker import Worker
 from sqlalchemy import select
 
 from bot.db import conversations, messages
 from bot.db.models import Contact, Message, StatusEvent, utcnow
 from bot.outbox import SendRetryLater, send_rows, send_unsent
-from bot.queue import APPLY_STATUS
 from bot.runtime import Runtime, build_runtime
-from bot.worker import apply_status_job
+from bot.status_queue import apply_statuses_forever
 from tests.conftest import make_settings
 from webhooks.app import create_app
 
@@ -122,16 +119,7 @@ async def live(database_url: str, redis_db: int, tmp_path: Path) -> AsyncIterato
         assert not serving.done(), "the web app did not start"
         await asyncio.sleep(0.02)
     worker = await build_runtime(settings)
-    statuses = Worker(
-        functions=[func(apply_status_job, name=APPLY_STATUS)],
-        redis_pool=worker.redis,
-        queue_name=settings.queue_name,
-        ctx={"runtime": worker},
-        poll_delay=0.05,
-        handle_signals=False,
-        keep_result=0,
-    )
-    applying = asyncio.create_task(statuses.async_run())
+    applying = asyncio.create_task(apply_statuses_forever(worker))  # as the worker process does
     control = httpx.AsyncClient(base_url=base, timeout=10)
     try:
         yield Live(worker, control)
@@ -139,7 +127,7 @@ async def live(database_url: str, redis_db: int, tmp_path: Path) -> AsyncIterato
         await control.aclose()
         applying.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await applying  # (its Redis pool is the runtime's: closed with it)
+            await applying
         await worker.close()
         server.should_exit = True
         await serving
