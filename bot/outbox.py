@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.db import conversations, messages
+from bot.db import conversations, messages, outbound_status
 from bot.db.models import Contact, Conversation, Message, utcnow
 from bot.handoff.tickets import close_on_opt_out
 from bot.logs import get_logger
@@ -95,7 +95,7 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
     )
     if not decision.allowed:
         async with runtime.sessions() as session, session.begin():
-            refused = await messages.settle_unsent(
+            refused = await outbound_status.settle_unsent(
                 session, message_id=row.id, status="refused", error_detail=decision.reason
             )
         if refused:
@@ -104,7 +104,7 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
         return False
     if not fresh:
         async with runtime.sessions() as session, session.begin():
-            claimed = await messages.claim_for_send(session, message_id=row.id)
+            claimed = await outbound_status.claim_for_send(session, message_id=row.id)
         if not claimed:
             log.info("outbound already at Twilio or settled; not sent again", outbound_id=row.id)
             return False
@@ -123,7 +123,7 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
         await _reject(runtime, row, contact, exc)
         return False
     async with runtime.sessions() as session, session.begin():
-        await messages.mark_at_twilio(
+        await outbound_status.mark_at_twilio(
             session, message_id=row.id, sid=result.sid, status=row_status_for(result.status)
         )
     OUTBOUND_STATUS.labels(status=result.status).inc()
@@ -155,7 +155,7 @@ async def _reconcile(runtime: Runtime, row: Message, request: OutboundRequest) -
                 continue
             if await messages.sid_is_taken(session, sid=candidate.sid):
                 continue
-            await messages.mark_at_twilio(
+            await outbound_status.mark_at_twilio(
                 session, message_id=row.id, sid=candidate.sid, status=row_status_for(candidate.status)
             )
             log.info("ambiguous send reconciled", outbound_id=row.id, status=candidate.status)
@@ -171,13 +171,13 @@ async def _settle_known_sid(runtime: Runtime, message_id: int, sid: str) -> None
         log.info("status of a known SID not fetched", outbound_id=message_id, reason=repr(exc))
         status = None
     async with runtime.sessions() as session, session.begin():
-        await messages.mark_at_twilio(session, message_id=message_id, sid=sid, status=status)
+        await outbound_status.mark_at_twilio(session, message_id=message_id, sid=sid, status=status)
     log.info("send with a known SID settled", outbound_id=message_id, status=status)
 
 
 async def _reject(runtime: Runtime, row: Message, contact: Contact, exc: TwilioRejected) -> None:
     async with runtime.sessions() as session, session.begin():
-        failed = await messages.leave_sending(
+        failed = await outbound_status.leave_sending(
             session,
             message_id=row.id,
             status="failed",
@@ -198,6 +198,6 @@ async def _reject(runtime: Runtime, row: Message, contact: Contact, exc: TwilioR
 
 async def _leave_sending(runtime: Runtime, message_id: int, *, status: str, error_detail: str) -> bool:
     async with runtime.sessions() as session, session.begin():
-        return await messages.leave_sending(
+        return await outbound_status.leave_sending(
             session, message_id=message_id, status=status, error_detail=error_detail
         )

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Conversation, Message, StatusEvent, utcnow
+from bot.db.models import Conversation, Message, utcnow
 from bot.db.upsert import insert_ignoring_conflicts
-from bot.twilio_adapter.statuses import AT_TWILIO_FLOOR, STATUS_RANK, UNSENT_STATUSES
+from bot.twilio_adapter.statuses import UNSENT_STATUSES
 
 PENDING_INBOUND = ("received", "processing")
 # An inbound message the bot gave up on after MAX_TURN_ATTEMPTS (error_detail says why).
@@ -199,99 +199,9 @@ async def conversations_with_unsent_outbound(session: AsyncSession, *, older_tha
     return result.all()
 
 
-async def find_outbound(session: AsyncSession, *, outbound_id: int | None, sid: str) -> Message | None:
-    if outbound_id is not None:
-        message = await session.get(Message, outbound_id)
-        if message is not None and message.direction == "out":
-            return message
-    return await session.scalar(select(Message).where(Message.twilio_sid == sid, Message.direction == "out"))
-
-
-async def record_status_event(
-    session: AsyncSession, *, message_id: int | None, sid: str, status: str, error_code: int | None
-) -> None:
-    session.add(StatusEvent(message_id=message_id, twilio_sid=sid, status=status, error_code=error_code))
-
-
 async def set_status(session: AsyncSession, *, message_id: int, **values: Any) -> None:
     values.setdefault("updated_at", utcnow())
     await session.execute(update(Message).where(Message.id == message_id).values(**values))
-
-
-async def record_sid(session: AsyncSession, *, message_id: int, sid: str) -> None:
-    """Set the Twilio SID once (a status callback may have set it first)."""
-    await session.execute(
-        update(Message).where(Message.id == message_id, Message.twilio_sid.is_(None)).values(twilio_sid=sid)
-    )
-
-
-async def advance_status(session: AsyncSession, *, message_id: int, status: str, **values: Any) -> bool:
-    """Move the status forward only, atomically: a late 'sent' never overwrites 'delivered'."""
-    rank = STATUS_RANK.get(status)
-    if rank is None:
-        return False
-    lower = [name for name, value in STATUS_RANK.items() if value < rank]
-    result = await session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status.in_(lower))
-        .values(status=status, updated_at=utcnow(), **values)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def claim_for_send(session: AsyncSession, *, message_id: int) -> bool:
-    """Mark an unsent row "sending" (one more attempt) unless something moved it on or gave it a SID.
-
-    False means do not send: a status callback (of an earlier, ambiguous attempt) got there first.
-    """
-    result = await session.execute(
-        update(Message)
-        .where(*_unsent_without_sid(message_id))
-        .values(
-            status="sending", send_started_at=utcnow(), attempts=Message.attempts + 1, updated_at=utcnow()
-        )
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _unsent_without_sid(message_id: int) -> tuple[ColumnElement[bool], ...]:
-    """The row is still ours to send: unsent, and Twilio gave it no SID (no callback got there)."""
-    return (Message.id == message_id, Message.status.in_(UNSENT_OUTBOUND), Message.twilio_sid.is_(None))
-
-
-async def leave_sending(session: AsyncSession, *, message_id: int, status: str, **values: Any) -> bool:
-    """Set the outcome of a send attempt only if the row is still "sending".
-
-    A status callback may have moved the row on while the send was in flight (Twilio calls back
-    before answering, or the answer timed out): then the row keeps what Twilio said, and False says so.
-    """
-    result = await session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == "sending")
-        .values(status=status, updated_at=utcnow(), **values)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def settle_unsent(session: AsyncSession, *, message_id: int, status: str, **values: Any) -> bool:
-    """Give a final status (e.g. "refused") to a row that is still unsent; never to one Twilio has."""
-    result = await session.execute(
-        update(Message)
-        .where(*_unsent_without_sid(message_id))
-        .values(status=status, updated_at=utcnow(), **values)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def mark_at_twilio(session: AsyncSession, *, message_id: int, sid: str, status: str | None) -> bool:
-    """Twilio has this row's message: keep its SID, take its status, and leave the unsent set.
-
-    ``status`` is a row status (see ``row_status_for``), None when Twilio's says nothing for the row.
-    Forward only; a row with a SID is at least "queued", so the recovery sweep stops looking at it.
-    """
-    await record_sid(session, message_id=message_id, sid=sid)
-    moved = bool(status) and await advance_status(session, message_id=message_id, status=status or "")
-    return await advance_status(session, message_id=message_id, status=AT_TWILIO_FLOOR) or moved
 
 
 async def sid_is_taken(session: AsyncSession, *, sid: str) -> bool:

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, insert, select, update
+from sqlalchemy import Connection, Row, Table, insert, select
 
 from bot.db.models import Message, StatusEvent
+from bot.db.outbound_status import forward_only, sid_once
 from bot.twilio_adapter.records import StatusUpdate
 from bot.twilio_adapter.statuses import (
     AT_TWILIO_FLOOR,
     ERROR_MEANINGS,
-    STATUS_RANK,
     row_status_for,
 )
 
@@ -58,11 +58,7 @@ def apply_status_update(connection: Connection, update_: StatusUpdate, now: date
     # Whatever the status says, Twilio has the message: keep its SID, and a row still unsent leaves
     # the unsent set ("queued" at least).
     if row.twilio_sid is None:
-        connection.execute(
-            update(MESSAGES)
-            .where(MESSAGES.c.id == row.id, MESSAGES.c.twilio_sid.is_(None))
-            .values(twilio_sid=update_.message_sid)
-        )
+        connection.execute(sid_once(row.id, update_.message_sid))
     if _advance(connection, row.id, AT_TWILIO_FLOOR, now):
         moved, new_status = True, AT_TWILIO_FLOOR
     return StatusApplied(
@@ -86,13 +82,5 @@ def _find_outbound(connection: Connection, update_: StatusUpdate) -> Row[Any, An
 
 
 def _advance(connection: Connection, message_id: int, status: str, now: datetime, **values: object) -> bool:
-    rank = STATUS_RANK.get(status)
-    if rank is None:
-        return False
-    lower = [name for name, value in STATUS_RANK.items() if value < rank]
-    result = connection.execute(
-        update(MESSAGES)
-        .where(MESSAGES.c.id == message_id, MESSAGES.c.status.in_(lower))
-        .values(status=status, updated_at=now, **values)
-    )
-    return bool(result.rowcount)
+    statement = forward_only(message_id, status, now, **values)
+    return statement is not None and bool(connection.execute(statement).rowcount)

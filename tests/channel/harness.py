@@ -48,7 +48,7 @@ class Harness:
             path, content=body, headers=signed_headers(self.settings, path, form, signing)
         )
 
-    async def run_status_jobs(self) -> int:
+    async def apply_queued_statuses(self) -> int:
         """Do what the worker does with the status callbacks the webhook queued; how many it took."""
         from bot.status_queue import apply_queued_statuses
 

@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from bot.db import conversations, messages
+from bot.db import conversations, messages, outbound_status
 from bot.db.models import Contact, Message, StatusEvent, utcnow
 from bot.settings import Settings
 from tests.channel.harness import Harness, Signing, load_form, running_app
@@ -113,7 +113,7 @@ async def _outbound_row(app: Harness, *, channel: str, sid: str | None, status: 
             session, conversation_id=conversation_id, reply_to_id=None, position=0, body="Hola", status=status
         )
         if sid:
-            await messages.record_sid(session, message_id=row.id, sid=sid)
+            await outbound_status.record_sid(session, message_id=row.id, sid=sid)
         return row.id
 
 
@@ -126,7 +126,7 @@ async def test_status_row(row: Row, settings: Settings) -> None:
         response = await app.post_form(f"/twilio/status?ob={outbound_id}", form, row.signing)
         assert response.status_code == row.http_status, response.text
         # The webhook only queues a valid callback; the worker applies it.
-        assert await app.run_status_jobs() == (1 if row.http_status == 204 else 0)
+        assert await app.apply_queued_statuses() == (1 if row.http_status == 204 else 0)
         async with app.runtime.sessions() as session:
             stored = await session.get(Message, outbound_id)
             contact = (await session.scalars(select(Contact))).one()
@@ -151,7 +151,7 @@ async def test_late_status_never_moves_backwards(settings: Settings) -> None:
         sent = load_form("status_delivered", MessageStatus="sent", SmsStatus="sent")
         response = await app.post_form(f"/twilio/status?ob={outbound_id}", sent)
         assert response.status_code == 204
-        assert await app.run_status_jobs() == 1
+        assert await app.apply_queued_statuses() == 1
         async with app.runtime.sessions() as session:
             stored = await session.get(Message, outbound_id)
             events = (await session.scalars(select(StatusEvent))).all()
@@ -165,7 +165,7 @@ async def test_callback_reconciles_a_send_whose_answer_was_lost(settings: Settin
         outbound_id = await _outbound_row(app, channel="sms", sid=None, status="unknown")
         response = await app.post_form(f"/twilio/status?ob={outbound_id}", load_form("status_delivered"))
         assert response.status_code == 204
-        assert await app.run_status_jobs() == 1
+        assert await app.apply_queued_statuses() == 1
         async with app.runtime.sessions() as session:
             stored = await session.get(Message, outbound_id)
         assert stored is not None
@@ -177,7 +177,7 @@ async def test_callback_for_a_message_we_do_not_have_is_recorded_and_acknowledge
     async with running_app(settings) as app:
         response = await app.post_form("/twilio/status?ob=999999", load_form("status_delivered"))
         assert response.status_code == 204
-        assert await app.run_status_jobs() == 1
+        assert await app.apply_queued_statuses() == 1
         async with app.runtime.sessions() as session:
             events = (await session.scalars(select(StatusEvent))).all()
     assert [(event.status, event.message_id, event.twilio_sid) for event in events] == [
@@ -192,7 +192,7 @@ async def test_unknown_status_is_logged_at_info_without_the_form(settings: Setti
         form = load_form("status_delivery_unknown", Body="secreto")
         with capture_logs() as logs:
             response = await app.post_form(f"/twilio/status?ob={outbound_id}", form)
-            assert await app.run_status_jobs() == 1
+            assert await app.apply_queued_statuses() == 1
     assert response.status_code == 204
     mentions = [entry for entry in logs if "delivery_unknown" in str(entry)]
     assert mentions == [
@@ -215,8 +215,8 @@ async def test_a_burst_of_callbacks_is_applied_in_order_in_one_batch(settings: S
             assert response.status_code == 204
         async with app.runtime.sessions() as session:
             assert (await session.get(Message, outbound_id)).status == "queued"  # type: ignore[union-attr]
-        assert await app.run_status_jobs() == 3
-        assert await app.run_status_jobs() == 0
+        assert await app.apply_queued_statuses() == 3
+        assert await app.apply_queued_statuses() == 0
         async with app.runtime.sessions() as session:
             stored = await session.get(Message, outbound_id)
             events = (await session.scalars(select(StatusEvent).order_by(StatusEvent.id))).all()
@@ -236,7 +236,7 @@ async def test_without_the_queue_the_webhook_applies_the_status_itself(settings:
             await app.runtime.redis.aclose()
             app.runtime.redis = working
         assert response.status_code == 204
-        assert await app.run_status_jobs() == 0
+        assert await app.apply_queued_statuses() == 0
         async with app.runtime.sessions() as session:
             stored = await session.get(Message, outbound_id)
         assert stored is not None and stored.status == "delivered"

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from bot.db.models import Message, StatusEvent, utcnow
@@ -28,7 +27,7 @@ from bot.settings import Settings
 from tests.conftest import make_settings
 from tests.e2e.processes import Process, child_env, free_port, signed_inbound
 from tests.integration.consultant_setup import claimed_conversation, outbound
-from webhooks.app import create_app
+from tests.integration.web_server import serving
 
 PHONE = "+573001112233"
 REPLY = "Hola Ana, ya revisé su solicitud. ¿Podemos hablar el jueves?"
@@ -70,41 +69,33 @@ async def live(database_url: str, redis_db: int, tmp_path: Path) -> AsyncIterato
         database_url, redis_db, media_dir=tmp_path / "media", public_base_url=base,
         twilio_api_base_url=f"{base}/fake-twilio",
     )  # fmt: skip
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "the web app did not start"
-        await asyncio.sleep(0.02)
-    env = child_env(
-        {
-            "APP_ENV": "test",
-            "DATABASE_URL": settings.database_url,
-            "REDIS_URL": settings.redis_url,
-            "QUEUE_NAME": settings.queue_name,
-            "RASA_URL": "http://127.0.0.1:9",
-            "ACTIONS_URL": "http://127.0.0.1:9",
-            "TWILIO_API_BASE_URL": settings.twilio_api_base_url,
-            "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
-            "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
-            "TWILIO_WHATSAPP_FROM": settings.twilio_whatsapp_from,
-            "PUBLIC_BASE_URL": base,
-            "MEDIA_DIR": str(tmp_path / "media"),
-            "LOG_LEVEL": "INFO",
-        }
-    )
-    worker = Process("worker", [sys.executable, "-m", "bot.worker"], env, tmp_path).start()
-    runtime = await build_runtime(settings)
-    live = Live(settings, runtime, worker)
-    try:
-        yield live
-    finally:
-        worker.stop()
-        await live.http.aclose()
-        await runtime.close()
-        server.should_exit = True
-        await serving
+    async with serving(settings, port):
+        env = child_env(
+            {
+                "APP_ENV": "test",
+                "DATABASE_URL": settings.database_url,
+                "REDIS_URL": settings.redis_url,
+                "QUEUE_NAME": settings.queue_name,
+                "RASA_URL": "http://127.0.0.1:9",
+                "ACTIONS_URL": "http://127.0.0.1:9",
+                "TWILIO_API_BASE_URL": settings.twilio_api_base_url,
+                "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+                "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
+                "TWILIO_WHATSAPP_FROM": settings.twilio_whatsapp_from,
+                "PUBLIC_BASE_URL": base,
+                "MEDIA_DIR": str(tmp_path / "media"),
+                "LOG_LEVEL": "INFO",
+            }
+        )
+        worker = Process("worker", [sys.executable, "-m", "bot.worker"], env, tmp_path).start()
+        runtime = await build_runtime(settings)
+        live = Live(settings, runtime, worker)
+        try:
+            yield live
+        finally:
+            worker.stop()
+            await live.http.aclose()
+            await runtime.close()
 
 
 async def test_reply_after_24_hours_sends_the_template_then_the_reply_when_the_person_answers(

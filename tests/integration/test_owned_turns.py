@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import conversations, messages
 from bot.db.models import Contact, Conversation, HandoffRequest, Message, TicketEvent, User, utcnow
@@ -58,6 +59,21 @@ class RasaStandIn:
         return RasaClient(base_url="http://rasa", token="tok", client=http, timeout_s=2)
 
 
+async def _marta_claims(
+    session: AsyncSession, runtime: Runtime, conversation_id: int
+) -> tuple[HandoffRequest, User]:
+    """A consultant of Bello asks for the conversation's ticket and claims it."""
+    user = User(username="marta", display_name="Marta", password_hash="x", role="consultant", branch="bello")
+    session.add(user)
+    await session.flush()
+    ticket = await request_handoff(
+        session, conversation_id=conversation_id, message_id=None, reason="user_asked",
+        answers={}, at=utcnow(), rules=runtime.handoff,
+    )  # fmt: skip
+    assert (await claim(session, ticket_id=ticket.id, user=user, at=utcnow())).ok
+    return ticket, user
+
+
 async def _owned_conversation(runtime: Runtime) -> tuple[int, int, User]:
     async with runtime.sessions() as session, session.begin():
         contact_id = await conversations.upsert_contact(
@@ -66,16 +82,7 @@ async def _owned_conversation(runtime: Runtime) -> tuple[int, int, User]:
         conversation_id = await conversations.upsert_conversation(
             session, contact_id=contact_id, channel="sms", seen_at=utcnow()
         )
-        user = User(
-            username="marta", display_name="Marta", password_hash="x", role="consultant", branch="bello"
-        )
-        session.add(user)
-        await session.flush()
-        ticket = await request_handoff(
-            session, conversation_id=conversation_id, message_id=None, reason="user_asked",
-            answers={}, at=utcnow(), rules=runtime.handoff,
-        )  # fmt: skip
-        assert (await claim(session, ticket_id=ticket.id, user=user, at=utcnow())).ok
+        ticket, user = await _marta_claims(session, runtime, conversation_id)
     return conversation_id, ticket.id, user
 
 
@@ -211,16 +218,7 @@ async def test_a_claim_between_two_messages_is_seen_by_the_next_turn(runtime: Ru
     await run_conversation(runtime, rasa.client(), conversation_id)
     assert len(rasa.calls) == 1
     async with runtime.sessions() as session, session.begin():
-        user = User(
-            username="marta", display_name="Marta", password_hash="x", role="consultant", branch="bello"
-        )
-        session.add(user)
-        await session.flush()
-        ticket = await request_handoff(
-            session, conversation_id=conversation_id, message_id=None, reason="user_asked",
-            answers={}, at=utcnow(), rules=runtime.handoff,
-        )  # fmt: skip
-        await claim(session, ticket_id=ticket.id, user=user, at=utcnow())
+        await _marta_claims(session, runtime, conversation_id)
     kept = await _write(runtime, conversation_id, "¿me ayuda con el crédito?")
     await run_conversation(runtime, rasa.client(), conversation_id)
     assert len(rasa.calls) == 1 and (await _message(runtime, kept)).status == FOR_CONSULTANT

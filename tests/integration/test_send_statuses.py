@@ -19,16 +19,15 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
-from bot.db import conversations, messages
+from bot.db import conversations, messages, outbound_status
 from bot.db.models import Contact, Message, StatusEvent, utcnow
 from bot.outbox import SendRetryLater, send_rows, send_unsent
 from bot.runtime import Runtime, build_runtime
 from bot.status_queue import apply_statuses_forever
 from tests.conftest import make_settings
-from webhooks.app import create_app
+from tests.integration.web_server import serving
 
 PHONE = "+573104567890"
 TWILIO_TIMEOUT_S = 1.0
@@ -111,26 +110,18 @@ async def live(database_url: str, redis_db: int, tmp_path: Path) -> AsyncIterato
         twilio_api_base_url=f"{base}/fake-twilio",
         twilio_timeout_s=TWILIO_TIMEOUT_S,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "the web app did not start"
-        await asyncio.sleep(0.02)
-    worker = await build_runtime(settings)
-    applying = asyncio.create_task(apply_statuses_forever(worker))  # as the worker process does
-    control = httpx.AsyncClient(base_url=base, timeout=10)
-    try:
-        yield Live(worker, control)
-    finally:
-        await control.aclose()
-        applying.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await applying
-        await worker.close()
-        server.should_exit = True
-        await serving
+    async with serving(settings, port):
+        worker = await build_runtime(settings)
+        applying = asyncio.create_task(apply_statuses_forever(worker))  # as the worker process does
+        control = httpx.AsyncClient(base_url=base, timeout=10)
+        try:
+            yield Live(worker, control)
+        finally:
+            await control.aclose()
+            applying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await applying
+            await worker.close()
 
 
 async def test_callbacks_lost_and_answer_lost_reconcile_finds_it_and_sends_once(live: Live) -> None:
@@ -177,8 +168,8 @@ async def test_rejection_after_a_delivered_callback_keeps_delivered(live: Live) 
     sending = asyncio.create_task(send_rows(live.worker, [row], contact, "sms", fresh=True))
     await asyncio.sleep(0.1)  # the send is in flight; an earlier attempt's callback lands now
     async with live.worker.sessions() as session, session.begin():
-        await messages.record_sid(session, message_id=row.id, sid="SM" + "f" * 32)
-        await messages.advance_status(session, message_id=row.id, status="delivered")
+        await outbound_status.record_sid(session, message_id=row.id, sid="SM" + "f" * 32)
+        await outbound_status.advance_status(session, message_id=row.id, status="delivered")
     assert await sending == 0
     stored = await live.row(row.id)
     assert (stored.status, stored.error_code) == ("delivered", None)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db import conversations, messages
+from bot.db import conversations, messages, outbound_status
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import Consent, Conversation, HandoffRequest, TicketEvent, User, utcnow
 from bot.db.tickets import recent_claim_times
@@ -234,7 +234,9 @@ async def test_an_opt_out_twilio_reports_closes_the_ticket(runtime: Runtime) -> 
         reply = await messages.add_outbound(
             session, conversation_id=conversation_id, reply_to_id=None, position=0, body="Hola"
         )
-        await messages.mark_at_twilio(session, message_id=reply.id, sid="SM" + "9" * 32, status="queued")
+        await outbound_status.mark_at_twilio(
+            session, message_id=reply.id, sid="SM" + "9" * 32, status="queued"
+        )
     assert await apply_status(
         runtime.lane,
         runtime.sessions,

@@ -1,0 +1,103 @@
+"""An outbound row's status: forward only, and the send's own outcome never overwrites what Twilio said.
+
+Used by the outbox (bot/outbox.py, async) and the status callbacks' write lane (bot/db/status_writes.py,
+whose synchronous transaction builds the same statements). Ranks: bot/twilio_adapter/statuses.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Update, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Message, utcnow
+from bot.twilio_adapter.statuses import AT_TWILIO_FLOOR, STATUS_RANK, UNSENT_STATUSES
+
+
+def sid_once(message_id: int, sid: str) -> Update:
+    """Set the Twilio SID once (a status callback may have set it first)."""
+    return (
+        update(Message).where(Message.id == message_id, Message.twilio_sid.is_(None)).values(twilio_sid=sid)
+    )
+
+
+def forward_only(message_id: int, status: str, at: datetime, **values: Any) -> Update | None:
+    """Move the status forward only, atomically: a late 'sent' never overwrites 'delivered'.
+    ``None`` for a status with no rank (nothing to move). Used by the outbox and the status lane."""
+    rank = STATUS_RANK.get(status)
+    if rank is None:
+        return None
+    lower = [name for name, value in STATUS_RANK.items() if value < rank]
+    return (
+        update(Message)
+        .where(Message.id == message_id, Message.status.in_(lower))
+        .values(status=status, updated_at=at, **values)
+    )
+
+
+async def record_sid(session: AsyncSession, *, message_id: int, sid: str) -> None:
+    await session.execute(sid_once(message_id, sid))
+
+
+async def advance_status(session: AsyncSession, *, message_id: int, status: str, **values: Any) -> bool:
+    statement = forward_only(message_id, status, utcnow(), **values)
+    if statement is None:
+        return False
+    return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_for_send(session: AsyncSession, *, message_id: int) -> bool:
+    """Mark an unsent row "sending" (one more attempt) unless something moved it on or gave it a SID.
+
+    False means do not send: a status callback (of an earlier, ambiguous attempt) got there first.
+    """
+    result = await session.execute(
+        update(Message)
+        .where(*_unsent_without_sid(message_id))
+        .values(
+            status="sending", send_started_at=utcnow(), attempts=Message.attempts + 1, updated_at=utcnow()
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _unsent_without_sid(message_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The row is still ours to send: unsent, and Twilio gave it no SID (no callback got there)."""
+    return (Message.id == message_id, Message.status.in_(UNSENT_STATUSES), Message.twilio_sid.is_(None))
+
+
+async def leave_sending(session: AsyncSession, *, message_id: int, status: str, **values: Any) -> bool:
+    """Set the outcome of a send attempt only if the row is still "sending".
+
+    A status callback may have moved the row on while the send was in flight (Twilio calls back
+    before answering, or the answer timed out): then the row keeps what Twilio said, and False says so.
+    """
+    result = await session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == "sending")
+        .values(status=status, updated_at=utcnow(), **values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def settle_unsent(session: AsyncSession, *, message_id: int, status: str, **values: Any) -> bool:
+    """Give a final status (e.g. "refused") to a row that is still unsent; never to one Twilio has."""
+    result = await session.execute(
+        update(Message)
+        .where(*_unsent_without_sid(message_id))
+        .values(status=status, updated_at=utcnow(), **values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_at_twilio(session: AsyncSession, *, message_id: int, sid: str, status: str | None) -> bool:
+    """Twilio has this row's message: keep its SID, take its status, and leave the unsent set.
+
+    ``status`` is a row status (see ``row_status_for``), None when Twilio's says nothing for the row.
+    Forward only; a row with a SID is at least "queued", so the recovery sweep stops looking at it.
+    """
+    await record_sid(session, message_id=message_id, sid=sid)
+    moved = bool(status) and await advance_status(session, message_id=message_id, status=status or "")
+    return await advance_status(session, message_id=message_id, status=AT_TWILIO_FLOOR) or moved
