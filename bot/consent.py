@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.rasa_client import BotReply, Button
 
+# The shipped file names an example organisation: production must not show it to anyone.
+_PLACEHOLDER = re.compile(r"\b(?:ejemplo|example)\b", re.IGNORECASE)
+PLACEHOLDER_FIELDS = ("organisation", "contact", "policy_url")
 ACCEPT_PAYLOAD = "/affirm"
 DECLINE_PAYLOAD = "/deny"
 
@@ -49,6 +53,10 @@ class ConsentText(BaseModel):
         shown = "\n".join([self.rendered, self.accept_title, self.decline_title])
         return hashlib.sha256(shown.encode("utf-8")).hexdigest()
 
+    def placeholder_fields(self) -> tuple[str, ...]:
+        """The fields that still hold the shipped example values ("Fundación Ejemplo", ejemplo.org)."""
+        return tuple(name for name in PLACEHOLDER_FIELDS if _PLACEHOLDER.search(getattr(self, name)))
+
     def question(self) -> BotReply:
         buttons = (Button(self.accept_title, ACCEPT_PAYLOAD), Button(self.decline_title, DECLINE_PAYLOAD))
         return BotReply(text=self.rendered, buttons=buttons)
@@ -58,3 +66,14 @@ def load_consent(path: Path) -> ConsentText:
     consent = ConsentText.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     _ = consent.rendered  # a placeholder typo fails at start, not when someone asks for a loan
     return consent
+
+
+def refuse_placeholders(consent: ConsentText, *, app_env: str) -> None:
+    """Production never asks for consent in the name of an example organisation; dev and tests may."""
+    fields = consent.placeholder_fields()
+    if app_env == "prod" and fields:
+        found = ", ".join(f"{name}={getattr(consent, name)!r}" for name in fields)
+        raise ValueError(
+            f"refusing to start in prod: data/consent.yml still has placeholders ({found}); "
+            "set the data controller's name, contact and policy address there"
+        )

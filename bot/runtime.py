@@ -12,7 +12,7 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.consent import ConsentText, load_consent
+from bot.consent import ConsentText, load_consent, refuse_placeholders
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.inbound_store import InboundStore
 from bot.db.sync_lane import SyncLane
@@ -58,6 +58,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     templates = load_templates(settings.data_dir / "whatsapp_templates.yml")
     office_hours = load_office_hours(settings.data_dir / "office_hours.yml")
     consent = load_consent(settings.data_dir / "consent.yml")
+    refuse_placeholders(consent, app_env=settings.app_env)
     prequal = load_prequal_data(settings.data_dir)
     failures = load_failure_replies(settings.data_dir / "failures.yml")
     handoff = load_handoff_rules(settings.data_dir)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.consent import ConsentText, load_consent
+import pytest
+
+from bot.consent import ConsentText, load_consent, refuse_placeholders
 from bot.gsm7 import is_gsm7
 from bot.rasa_client import BotReply
 from bot.rendering import render_turn
@@ -43,3 +45,35 @@ def test_the_erasure_confirmation_and_the_held_media_notice_fit_one_sms_turn_eac
         [part] = render_turn([BotReply(text=text)], "sms", sms_segment_budget=2).parts
         assert is_gsm7(part.body) and part.segments is not None and part.segments <= 2
     assert "pedimos" in CONSENT.erased and "borrar sus copias" in CONSENT.erased  # true even if Twilio fails
+
+
+def test_the_shipped_text_has_placeholders_that_prod_refuses() -> None:
+    assert CONSENT.placeholder_fields() == ("organisation", "contact", "policy_url")
+    with pytest.raises(ValueError, match="refusing to start in prod: data/consent.yml") as caught:
+        refuse_placeholders(CONSENT, app_env="prod")
+    assert "organisation" in str(caught.value) and "Fundación Ejemplo" in str(caught.value)
+    refuse_placeholders(CONSENT, app_env="dev")  # development and tests keep working
+    refuse_placeholders(CONSENT, app_env="test")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("organisation", "Fundación Ejemplo"),
+        ("organisation", "Example Foundation"),
+        ("contact", "datos@example.com"),
+        ("policy_url", "https://www.ejemplo.org/privacidad"),
+    ],
+)
+def test_any_example_value_is_a_placeholder(field: str, value: str) -> None:
+    real = ConsentText.model_validate({**CONSENT.model_dump(), **REAL})
+    assert real.placeholder_fields() == ()
+    refuse_placeholders(real, app_env="prod")
+    assert ConsentText.model_validate({**real.model_dump(), field: value}).placeholder_fields() == (field,)
+
+
+REAL = {
+    "organisation": "Corporación Manos que Emprenden",
+    "contact": "datos@manosqueemprenden.co",
+    "policy_url": "manosqueemprenden.co/datos",
+}

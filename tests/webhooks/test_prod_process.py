@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from bot.settings import Settings
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, REDIS_BASE
@@ -29,10 +31,21 @@ def web_command(port: int) -> list[str]:
     return [sys.executable, "-m", "uvicorn", "webhooks.app:create_app", "--factory", "--port", str(port)]
 
 
-@pytest.fixture
-def prod_web(tmp_path: Path, redis_db: int) -> Iterator[str]:
-    port = free_port()
-    env = env_without_app_env(
+def real_data_dir(tmp_path: Path) -> Path:
+    """The shipped data/ with the organisation's own consent details instead of the placeholders."""
+    data = shutil.copytree(ROOT / "data", tmp_path / "data")
+    consent = yaml.safe_load((data / "consent.yml").read_text(encoding="utf-8"))
+    consent |= {
+        "organisation": "Corporación Manos que Emprenden",
+        "contact": "datos@manosqueemprenden.co",
+        "policy_url": "manosqueemprenden.co/datos",
+    }
+    (data / "consent.yml").write_text(yaml.safe_dump(consent, allow_unicode=True), encoding="utf-8")
+    return data
+
+
+def prod_env(tmp_path: Path, redis_db: int, data_dir: Path) -> dict[str, str]:
+    return env_without_app_env(
         {
             "DATABASE_URL": f"sqlite:///{tmp_path / 'famibot.db'}",
             "REDIS_URL": f"{REDIS_BASE}/{redis_db}",
@@ -42,8 +55,15 @@ def prod_web(tmp_path: Path, redis_db: int) -> Iterator[str]:
             "PUBLIC_BASE_URL": "https://bot.example.org",
             "OPS_TOKEN": OPS_TOKEN,
             "MEDIA_DIR": str(tmp_path / "media"),
+            "DATA_DIR": str(data_dir),
         }
     )
+
+
+@pytest.fixture
+def prod_web(tmp_path: Path, redis_db: int) -> Iterator[str]:
+    port = free_port()
+    env = prod_env(tmp_path, redis_db, real_data_dir(tmp_path))
     web = Process("web", web_command(port), env, tmp_path).start()
     url = f"http://127.0.0.1:{port}"
     try:
@@ -75,3 +95,20 @@ def test_without_any_setting_the_web_process_refuses_to_start(tmp_path: Path) ->
     assert done.returncode != 0
     assert "refusing to start in prod" in done.stderr
     assert "APP_ENV=dev" in done.stderr
+
+
+def test_prod_refuses_to_start_with_the_example_organisation_in_the_consent_text(
+    tmp_path: Path, redis_db: int
+) -> None:
+    done = subprocess.run(
+        web_command(free_port()),
+        cwd=ROOT,
+        env=prod_env(tmp_path, redis_db, ROOT / "data"),  # every secret real, consent.yml as shipped
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "refusing to start in prod: data/consent.yml still has placeholders" in done.stderr
+    assert "Fundación Ejemplo" in done.stderr
