@@ -10,10 +10,13 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from rapidfuzz import fuzz
 
 from bot.text import normalise
 
 KeywordKind = Literal["opt_out", "opt_in", "help"]
+# How close (0-100, rapidfuzz) a message must be to a phrase: a few typos, not a different sentence.
+PHRASE_SIMILARITY = 80
 
 
 class KeywordRule(BaseModel):
@@ -24,18 +27,48 @@ class KeywordRule(BaseModel):
     # Words that, while the bot is asking a form's questions, only stop the form (the bot's answer
     # then says which word stops the messages). Each must be one of ``words``.
     in_a_form_only_stop_it: tuple[str, ...] = ()
+    # Sentences that mean the same as the words ("quiero volver a recibir mensajes"), matched with
+    # small typos once ``ignored`` words are left out of both sides; a message with any word of
+    # ``never_with`` ("no", "dejar") never matches, however close it is.
+    phrases: tuple[str, ...] = ()
+    ignored: frozenset[str] = frozenset()
+    never_with: frozenset[str] = frozenset()
 
-    @field_validator("words", "in_a_form_only_stop_it")
+    @field_validator("words", "in_a_form_only_stop_it", "phrases")
     @classmethod
     def _normalised(cls, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(normalise(word) for word in words)
 
+    @field_validator("ignored", "never_with")
+    @classmethod
+    def _normalised_set(cls, words: frozenset[str]) -> frozenset[str]:
+        return frozenset(normalise(word) for word in words)
+
     @model_validator(mode="after")
-    def _form_words_are_words(self) -> KeywordRule:
+    def _consistent(self) -> KeywordRule:
         unknown = set(self.in_a_form_only_stop_it) - set(self.words)
         if unknown:
             raise ValueError(f"in_a_form_only_stop_it must be among words: {sorted(unknown)}")
+        contradicting = [phrase for phrase in self.phrases if set(phrase.split()) & self.never_with]
+        if contradicting:
+            raise ValueError(f"phrases must not hold a word of never_with: {contradicting}")
         return self
+
+    def says_it(self, text: str) -> bool:
+        """Whether the message is one of ``phrases``, give or take typos and polite words."""
+        words = [word for word in normalise(text).split() if word not in self.ignored]
+        if not words or self.never_with.intersection(words):
+            return False
+        message = " ".join(words)
+        return any(
+            fuzz.ratio(message, phrase, score_cutoff=PHRASE_SIMILARITY)
+            or fuzz.token_sort_ratio(message, phrase, score_cutoff=PHRASE_SIMILARITY)
+            for phrase in self._bare_phrases
+        )
+
+    @property
+    def _bare_phrases(self) -> tuple[str, ...]:
+        return tuple(" ".join(w for w in phrase.split() if w not in self.ignored) for phrase in self.phrases)
 
 
 class KeywordRules(BaseModel):
@@ -58,6 +91,10 @@ class KeywordRules(BaseModel):
     def only_stops_a_form(self, text: str) -> bool:
         """Whether this opt-out word ("CANCELAR") means "stop the questions" while a form runs."""
         return normalise(text) in self.opt_out.in_a_form_only_stop_it
+
+    def says_back_in(self, text: str) -> bool:
+        """Whether an opted-out person asks, in plain words, for the messages back."""
+        return self.opt_in.says_it(text)
 
     def rule(self, kind: KeywordKind) -> KeywordRule:
         rule: KeywordRule = getattr(self, kind)

@@ -184,6 +184,8 @@ async def take_turn(
     """Answer one claimed message; return the reply rows stored (status "sending")."""
     log_ = log.bind(conversation_id=conversation.id, message_id=message.id)
     keyword = None if message.button_payload else runtime.keywords.match(message.body)
+    if keyword is None and contact.opted_out and runtime.keywords.says_back_in(message.body):
+        keyword = "opt_in"  # "ya quiero volver a recibir mensajes": as ALTA, without Rasa
     instead = None
     if (
         keyword == "opt_out"

@@ -94,3 +94,16 @@ async def test_the_opt_out_confirmation_is_sent_and_nothing_else(runtime: Runtim
         retried = await session.get(Message, confirmation.id)
     assert refused is not None and (refused.status, refused.error_detail) == ("refused", "contact opted out")
     assert retried is not None and retried.status == "pending"  # 429/refused connection: retried later
+
+
+async def test_an_opted_out_contact_comes_back_in_plain_words_without_rasa(runtime: Runtime) -> None:
+    rasa = ScriptedRasa(webhook_answer=[{"text": "Hola"}], tracker_events=[])
+    await _say(runtime, "PARAR", rasa)
+    assert await _say(runtime, "ya no quiero volver a recibir mensajes", rasa) == []  # still out
+    assert (await _contact(runtime)).opted_out
+    [welcome] = await _say(runtime, "hola, ya kiero volver a resibir los mensajes", rasa)
+    assert welcome.purpose == "opt_in_confirmation" and welcome.body.startswith("Listo, de nuevo")
+    assert not (await _contact(runtime)).opted_out
+    assert rasa.webhook_calls == []  # matched by the gateway: Rasa never saw any of it
+    await _say(runtime, "quiero volver a recibir mensajes", rasa)  # subscribed now: the bot reads it
+    assert len(rasa.webhook_calls) == 1

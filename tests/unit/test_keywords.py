@@ -54,3 +54,52 @@ def test_a_form_word_must_be_an_opt_out_word() -> None:
 
     with pytest.raises(ValidationError, match="must be among words"):
         KeywordRule(words=("PARAR",), reply="Listo.", in_a_form_only_stop_it=("CANCELAR",))
+
+
+# While opted out, a person writes in plain words that they want the messages back. Matched locally
+# (Rasa never sees an opted-out contact's messages): case, accents, punctuation and small typos do not
+# matter; an opt-OUT sentence, however close in words, never counts.
+@pytest.mark.parametrize(
+    ("text", "back_in"),
+    [
+        ("quiero volver a recibir mensajes", True),
+        ("Quiero volver a recibir los mensajes!", True),
+        ("ya quiero volver", True),
+        ("ya kiero volver", True),
+        ("kiero resivir mensajes", True),
+        ("ya me pueden escribir otra vez", True),
+        ("hola ya quiero volver a resibir mensajes porfa", True),
+        ("activar de nuevo los mensajes", True),
+        ("actibar otra vez los mensajes", True),
+        ("vuelvan a mandarme mensajes", True),
+        ("me pueden volver a escribir", True),
+        ("quiero seguir recibiendo sus mensajes", True),
+        ("Buenas tardes, quiero recibir mensajes de nuevo", True),
+        ("no quiero recibir mensajes", False),
+        ("no quiero volver a recibir mensajes", False),
+        ("ya no quiero volver a recibir mensajes", False),
+        ("quiero dejar de recibir mensajes", False),
+        ("dejen de mandarme mensajes", False),
+        ("no me vuelvan a escribir", False),
+        ("nunca mas me escriban", False),
+        ("quiero cancelar los mensajes", False),
+        ("quiero recibir un credito", False),
+        ("quiero volver a pedir el credito", False),
+        ("hola", False),
+        ("", False),
+        ("ALTA", False),  # a keyword (RULES.match), not a phrase
+    ],
+)  # fmt: skip
+def test_plain_words_back_in(text: str, back_in: bool) -> None:
+    assert RULES.says_back_in(text) is back_in
+    if back_in:
+        assert RULES.match(text) is None  # phrases are honoured only while opted out (bot/turns.py)
+
+
+def test_a_phrase_with_a_word_that_means_stop_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from bot.keywords import KeywordRule
+
+    with pytest.raises(ValidationError, match="never_with"):
+        KeywordRule(words=("ALTA",), reply="Listo.", phrases=("no quiero mensajes",), never_with=("no",))
