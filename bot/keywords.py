@@ -24,9 +24,10 @@ class KeywordRule(BaseModel):
 
     words: tuple[str, ...] = Field(min_length=1)
     reply: str = Field(min_length=1, max_length=300)
-    # Words that, while the bot is asking a form's questions, only stop the form (the bot's answer
-    # then says which word stops the messages). Each must be one of ``words``.
-    in_a_form_only_stop_it: tuple[str, ...] = ()
+    # Opt-out words that never stop every message at once while the bot runs the conversation: in a
+    # form they only pause it (the answer says which word stops the messages), elsewhere the bot asks
+    # first ("¿Quiere dejar de recibir todos nuestros mensajes?"). Each must be one of ``words``.
+    ask_first: tuple[str, ...] = ()
     # Sentences that mean the same as the words ("quiero volver a recibir mensajes"), matched with
     # small typos once ``ignored`` words are left out of both sides; a message with any word of
     # ``never_with`` ("no", "dejar") never matches, however close it is.
@@ -34,7 +35,7 @@ class KeywordRule(BaseModel):
     ignored: frozenset[str] = frozenset()
     never_with: frozenset[str] = frozenset()
 
-    @field_validator("words", "in_a_form_only_stop_it", "phrases")
+    @field_validator("words", "ask_first", "phrases")
     @classmethod
     def _normalised(cls, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(normalise(word) for word in words)
@@ -46,9 +47,9 @@ class KeywordRule(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> KeywordRule:
-        unknown = set(self.in_a_form_only_stop_it) - set(self.words)
+        unknown = set(self.ask_first) - set(self.words)
         if unknown:
-            raise ValueError(f"in_a_form_only_stop_it must be among words: {sorted(unknown)}")
+            raise ValueError(f"ask_first must be among words: {sorted(unknown)}")
         contradicting = [phrase for phrase in self.phrases if set(phrase.split()) & self.never_with]
         if contradicting:
             raise ValueError(f"phrases must not hold a word of never_with: {contradicting}")
@@ -88,9 +89,9 @@ class KeywordRules(BaseModel):
                 return kind
         return None
 
-    def only_stops_a_form(self, text: str) -> bool:
-        """Whether this opt-out word ("CANCELAR") means "stop the questions" while a form runs."""
-        return normalise(text) in self.opt_out.in_a_form_only_stop_it
+    def asks_first(self, text: str) -> bool:
+        """Whether this opt-out word ("CANCELAR") pauses a form, or is confirmed, before it stops all."""
+        return normalise(text) in self.opt_out.ask_first
 
     def says_back_in(self, text: str) -> bool:
         """Whether an opted-out person asks, in plain words, for the messages back."""

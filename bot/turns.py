@@ -64,6 +64,7 @@ class ConversationBusy(Exception):
 
 
 STOP_FORM_PAYLOAD = "/stop_form"
+CONFIRM_OPT_OUT_PAYLOAD = "/opt_out"
 
 
 async def run_conversation(runtime: Runtime, rasa: RasaClient, conversation_id: int) -> int:
@@ -187,12 +188,9 @@ async def take_turn(
     if keyword is None and contact.opted_out and runtime.keywords.says_back_in(message.body):
         keyword = "opt_in"  # "ya quiero volver a recibir mensajes": as ALTA, without Rasa
     instead = None
-    if (
-        keyword == "opt_out"
-        and not contact.opted_out
-        and await _only_stops_a_form(runtime, rasa, conversation, message)
-    ):
-        keyword, instead = None, STOP_FORM_PAYLOAD  # "CANCELAR" in the middle of the loan questions
+    if keyword == "opt_out" and not contact.opted_out:
+        instead = await _asked_before_stopping(runtime, rasa, conversation, message)
+        keyword = None if instead else keyword
     if keyword is not None:  # opt-out, opt-in and help come before everything else
         log_.info("keyword", keyword=keyword)
         return await answer_keyword(runtime, conversation, contact, message, keyword, reason="keyword")
@@ -240,12 +238,16 @@ async def _recover_earlier_try(
     return None
 
 
-async def _only_stops_a_form(
+async def _asked_before_stopping(
     runtime: Runtime, rasa: RasaClient, conversation: Conversation, message: Message
-) -> bool:
-    if not runtime.keywords.only_stops_a_form(message.body) or conversation.owner != "bot":
-        return False
-    return await rasa.active_loop(sender_id=conversation.rasa_sender_id) is not None
+) -> str | None:
+    """What Rasa hears instead of "CANCELAR" while the bot runs the conversation: in the loan
+    questions it pauses them; anywhere else the bot asks whether to stop every message (the privacy
+    rules' confirmation). ``None``: the word opts out at once (PARAR, or a consultant owns it)."""
+    if not runtime.keywords.asks_first(message.body) or conversation.owner != "bot":
+        return None
+    in_a_form = await rasa.active_loop(sender_id=conversation.rasa_sender_id) is not None
+    return STOP_FORM_PAYLOAD if in_a_form else CONFIRM_OPT_OUT_PAYLOAD
 
 
 async def _ask_rasa(

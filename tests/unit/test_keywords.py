@@ -40,11 +40,11 @@ def test_opt_out_confirmation_is_the_agreed_text() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "only_stops"), [("CANCELAR", True), ("cancelar.", True), ("PARAR", False), ("baja", False)]
+    ("text", "asks_first"), [("CANCELAR", True), ("cancelar.", True), ("PARAR", False), ("baja", False)]
 )
-def test_cancelar_only_stops_a_running_form(text: str, only_stops: bool) -> None:
-    assert RULES.match(text) == "opt_out"  # outside a form every one of them opts out
-    assert RULES.only_stops_a_form(text) is only_stops
+def test_cancelar_asks_before_stopping_every_message(text: str, asks_first: bool) -> None:
+    assert RULES.match(text) == "opt_out"  # opt-out words all; PARAR and BAJA stop at once
+    assert RULES.asks_first(text) is asks_first
 
 
 def test_a_form_word_must_be_an_opt_out_word() -> None:
@@ -53,7 +53,7 @@ def test_a_form_word_must_be_an_opt_out_word() -> None:
     from bot.keywords import KeywordRule
 
     with pytest.raises(ValidationError, match="must be among words"):
-        KeywordRule(words=("PARAR",), reply="Listo.", in_a_form_only_stop_it=("CANCELAR",))
+        KeywordRule(words=("PARAR",), reply="Listo.", ask_first=("CANCELAR",))
 
 
 # While opted out, a person writes in plain words that they want the messages back. Matched locally
