@@ -19,6 +19,7 @@ from bot.dialogue.prequal_form import (
     FAILURES,
     RETRY_REASON,
     SUGGESTED,
+    SUGGESTED_NAME,
     answer_on_resume,
     check_answer,
     question_instead,
@@ -182,7 +183,7 @@ class ActionPrequalStart(Action):  # type: ignore[misc]
                 str(message.get("text") or ""), message.get("entities") or [], tracker.slots, prequal_data()
             )
         dispatcher.utter_message(text=start_message({**tracker.slots, **answer}))
-        resets = {RETRY_REASON: None, SUGGESTED: None, FAILURES: None}
+        resets = {RETRY_REASON: None, SUGGESTED: None, SUGGESTED_NAME: None, FAILURES: None}
         return [SlotSet(name, value) for name, value in {**resets, **answer}.items()]
 
 

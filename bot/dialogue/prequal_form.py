@@ -17,6 +17,7 @@ from bot.prequal import answers
 from bot.prequal.data import PrequalData
 from bot.prequal.money import parse_money
 from bot.prequal.municipalities import Exact, Likely, NotFound, Unsure, match_municipality
+from bot.prequal.names import Doubtful, read_name
 from bot.prequal.sectors import match_sector
 from bot.text import normalise
 
@@ -26,13 +27,14 @@ FORM_SLOTS: Final = (
 )  # fmt: skip
 DOCUMENT_TYPE: Final = "tipo_documento"
 SUGGESTED: Final = "municipio_sugerido"
+SUGGESTED_NAME: Final = "nombre_sugerido"
 RETRY_REASON: Final = "prequal_reintento"
 FAILURES: Final = "prequal_fallos"
 PENDING: Final = "solicitud_pendiente"
 # Slots that only make sense while the form runs: cleared at a new session and after the result.
-TRANSIENT_SLOTS: Final = frozenset({"requested_slot", SUGGESTED, RETRY_REASON, FAILURES})
+TRANSIENT_SLOTS: Final = frozenset({"requested_slot", SUGGESTED, SUGGESTED_NAME, RETRY_REASON, FAILURES})
 # Reasons that are a follow-up question rather than a failed try.
-NOT_A_FAILURE: Final = frozenset({"municipality_confirm", "document_number_missing"})
+NOT_A_FAILURE: Final = frozenset({"municipality_confirm", "document_number_missing", "name_confirm"})
 
 # A message that does not answer the question but clearly asks something else gets that answer, then the
 # question again (no failed try counted). An answer that parses is always taken as an answer, whatever
@@ -126,14 +128,21 @@ def _from_result(slot: str, result: answers.Result[Any]) -> Check:
     return Accepted({slot: result.value})
 
 
-# Words in a message that is not a name ("quiero un credito" while the form asks the name).
-_NOT_IN_NAMES: Final = frozenset({"credito", "prestamo", "plata", "quiero", "necesito", "asesor", "negocio"})
-
-
 def _name(text: str, entities: dict[str, str], slots: Mapping[str, Any], data: PrequalData) -> Check:
-    if _NOT_IN_NAMES & set(normalise(text).split()):
-        return Retry("not_a_name")
-    return _from_result("nombre", answers.parse_name(text))
+    """A full name; a doubtful one ("Ana", "tienda rosita") is asked back: "¿Su nombre es Ana?"."""
+    suggested = slots.get(SUGGESTED_NAME)
+    if suggested:
+        answer = yes_no(text)
+        if answer is True:
+            return Accepted({"nombre": suggested, SUGGESTED_NAME: None})
+        if answer is False:
+            return Retry("name_retry", {SUGGESTED_NAME: None})
+    name = read_name(text, data.names)
+    if isinstance(name, Doubtful):
+        return Retry("name_confirm", {SUGGESTED_NAME: name.value})
+    if isinstance(name, answers.Invalid):
+        return Retry(name.reason, {SUGGESTED_NAME: None})
+    return Accepted({"nombre": name.value, SUGGESTED_NAME: None})
 
 
 def _age(text: str, entities: dict[str, str], slots: Mapping[str, Any], data: PrequalData) -> Check:

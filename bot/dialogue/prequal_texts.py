@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bot.dialogue.prequal_form import FAILURES, FORM_SLOTS, NO_PAYLOAD, RETRY_REASON, SUGGESTED, YES_PAYLOAD
+from bot.dialogue.prequal_form import (
+    FAILURES,
+    FORM_SLOTS,
+    NO_PAYLOAD,
+    RETRY_REASON,
+    SUGGESTED,
+    SUGGESTED_NAME,
+    YES_PAYLOAD,
+)
 from bot.prequal.answers import REASK
 from bot.prequal.data import PrequalData
 from bot.prequal.rules import Evaluation
@@ -55,10 +63,14 @@ def question_for(slot: str, slots: Mapping[str, Any], data: PrequalData) -> Utte
     suggested = data.municipalities.by_code(str(slots.get(SUGGESTED) or ""))
     if slot == "municipio" and suggested is not None:
         return Utterance(text=f"¿Su negocio queda en {suggested.label}?", buttons=YES_NO_BUTTONS)
+    if slot == "nombre" and slots.get(SUGGESTED_NAME):
+        name = str(slots[SUGGESTED_NAME])
+        return Utterance(text=data.names.confirm.format(name=name), buttons=YES_NO_BUTTONS)
     reason = slots.get(RETRY_REASON)
-    if not reason or reason not in REASKS:
+    reasks: Mapping[str, str] = {**REASKS, **data.names.reasks}
+    if not reason or reason not in reasks:
         return Utterance(response=f"utter_ask_{slot}")
-    text = REASKS[reason]
+    text = reasks[reason]
     failures = int((slots.get(FAILURES) or {}).get(slot, 0))
     if failures >= OFFER_AFTER_FAILURES:
         text = f"{text} {ADVISOR_OFFER}"

@@ -21,7 +21,7 @@ from bot.text import fold_accents, normalise
 T = TypeVar("T")
 Reason = Literal[
     "not_a_number", "under_18", "over_75", "wrong_length", "not_digits", "not_a_duration", "a_year",
-    "duration_too_long", "too_short", "not_a_name", "name_too_long",
+    "duration_too_long", "too_short", "not_a_name", "name_too_long", "no_name_given",
 ]  # fmt: skip
 DocumentType = Literal["cc", "ce", "ppt"]
 

@@ -1,4 +1,4 @@
-"""Everything the pre-qualification form reads from data/: the rules, the municipalities, the sectors."""
+"""Everything the pre-qualification form reads from data/: the rules, municipalities, sectors, names."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.prequal.municipalities import MunicipalityRegistry, load_municipalities
+from bot.prequal.names import NAMES_FILE, NameRules, load_name_rules
 from bot.prequal.rules_data import PrequalRules, load_prequal_rules
 from bot.prequal.sectors import SectorCatalogue, load_sectors
 
@@ -19,14 +20,16 @@ class PrequalData:
     rules: PrequalRules
     municipalities: MunicipalityRegistry
     sectors: SectorCatalogue
+    names: NameRules
 
 
 def load_prequal_data(data_dir: Path) -> PrequalData:
-    """Load and validate the three files together (products name sectors; rules read the CSV)."""
+    """Load and validate the files together (products name sectors; rules read the CSV)."""
     municipalities = data_dir / MUNICIPALITIES_FILE
     sectors = data_dir / SECTORS_FILE
     return PrequalData(
         rules=load_prequal_rules(data_dir / RULES_FILE, municipalities, sectors),
         municipalities=load_municipalities(municipalities),
         sectors=load_sectors(sectors),
+        names=load_name_rules(data_dir / NAMES_FILE),
     )

@@ -186,5 +186,6 @@ async def test_a_message_that_is_not_the_next_answer_resumes_without_taking_it()
     assert {event["name"] for event in events} == {
         "prequal_reintento",
         "municipio_sugerido",
+        "nombre_sugerido",
         "prequal_fallos",
     }

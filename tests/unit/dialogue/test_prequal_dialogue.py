@@ -68,7 +68,8 @@ def test_good_answers(slot: str, text: str, expected: dict[str, Any], data: Preq
     ("slot", "text", "reason"),
     [
         ("nombre", "123", "not_a_name"),
-        ("nombre", "quiero un credito", "not_a_name"),
+        ("nombre", "quiero un credito", "no_name_given"),
+        ("nombre", "jajaja q pereza", "no_name_given"),
         ("edad", "15", "under_18"),
         ("numero_documento", "PPT", "document_number_missing"),
         ("numero_documento", "12345", "wrong_length"),
@@ -87,6 +88,35 @@ def test_wrong_answers_say_why(slot: str, text: str, reason: str, data: PrequalD
     values = check_answer(slot, text, [], {"prequal_fallos": {slot: 1}}, data)
     assert values[slot] is None and values["prequal_reintento"] == reason
     assert values["prequal_fallos"][slot] == (1 if reason == "document_number_missing" else 2)
+
+
+def test_a_doubtful_name_is_confirmed_not_refused(data: PrequalData) -> None:
+    asked = check_answer("nombre", "Ana", [], {}, data)
+    assert asked["nombre"] is None and asked["nombre_sugerido"] == "Ana"
+    assert asked["prequal_reintento"] == "name_confirm" and asked["prequal_fallos"] == {}  # not a failure
+    question = question_for("nombre", asked, data)
+    assert question.text == "¿Su nombre es Ana?" and [b["payload"] for b in question.buttons] == [
+        "/affirm",
+        "/deny",
+    ]
+    for yes in ("si", "/affirm", "sí señor"):
+        taken = check_answer("nombre", yes, [], asked, data)
+        assert (taken["nombre"], taken["nombre_sugerido"], taken["prequal_reintento"]) == ("Ana", None, None)
+    refused = check_answer("nombre", "no", [], asked, data)
+    assert (refused["nombre"], refused["nombre_sugerido"], refused["prequal_reintento"]) == (
+        None,
+        None,
+        "name_retry",
+    )
+    assert question_for("nombre", refused, data).text == data.names.reasks["name_retry"]
+    corrected = check_answer("nombre", "Ana Maria Gomez", [], asked, data)  # the full name instead
+    assert (corrected["nombre"], corrected["nombre_sugerido"]) == ("Ana Maria Gomez", None)
+
+
+def test_laughter_for_a_name_gets_a_reask_that_says_why(data: PrequalData) -> None:
+    values = check_answer("nombre", "jajaja q pereza", [], {}, data)
+    assert values["nombre"] is None and values["prequal_reintento"] == "no_name_given"
+    assert question_for("nombre", values, data).text == data.names.reasks["no_name_given"]
 
 
 def test_a_no_to_the_suggested_municipality_asks_again(data: PrequalData) -> None:
@@ -170,6 +200,7 @@ def test_a_new_session_keeps_the_answers_but_not_the_form_state() -> None:
         "requested_slot": "edad",
         "prequal_reintento": "not_a_number",
         "prequal_fallos": {"edad": 1},
+        "nombre_sugerido": "Luz",
     }
     values = session_start_slots(slots, {"channel": "sms"}, carry_over=True)
     assert values == {"nombre": "Luz", "canal": "sms"}
@@ -185,6 +216,7 @@ def test_pesos() -> None:
         ("sector", {"prequal_reintento": "unknown_sector", "prequal_fallos": {"sector": 2}}),
         ("mora", {"prequal_reintento": "not_yes_no", "prequal_fallos": {"mora": 2}}),
         ("municipio", {"municipio_sugerido": "05664"}),
+        ("nombre", {"nombre_sugerido": "Maria Fernanda de los Angeles Restrepo Gomez Ospina Villa"}),
     ],
 )
 def test_re_asks_with_a_menu_fit_one_sms_turn(slot: str, slots: dict[str, Any], data: PrequalData) -> None:
