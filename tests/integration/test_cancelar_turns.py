@@ -37,7 +37,9 @@ class FormRasa:
         answer: dict[str, Any] = {"text": "No le entendí."}
         if text == "/stop_form":
             self.loop = None
-            answer = {"text": "Listo, dejamos su solicitud en pausa. Para no recibir más mensajes, escriba PARAR."}
+            answer = {
+                "text": "Listo, dejamos su solicitud en pausa. Para no recibir más mensajes, escriba PARAR."
+            }
         elif text == "/opt_out":
             answer = CONFIRM
         elif text in ("/affirm", "si"):  # a tapped or numbered button, or NLU's affirm

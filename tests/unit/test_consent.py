@@ -49,7 +49,7 @@ def test_the_erasure_confirmation_and_the_held_media_notice_fit_one_sms_turn_eac
 
 def test_the_shipped_text_has_placeholders_that_prod_refuses() -> None:
     assert CONSENT.placeholder_fields() == ("organisation", "contact", "policy_url")
-    with pytest.raises(ValueError, match="refusing to start in prod: data/consent.yml") as caught:
+    with pytest.raises(ValueError, match=r"refusing to start in prod: data/consent\.yml") as caught:
         refuse_placeholders(CONSENT, app_env="prod")
     assert "organisation" in str(caught.value) and "Fundación Ejemplo" in str(caught.value)
     refuse_placeholders(CONSENT, app_env="dev")  # development and tests keep working
