@@ -16,7 +16,8 @@ from bot.keywords import KeywordKind
 from bot.logs import get_logger
 from bot.media_policy import has_held_media
 from bot.menus import remember_menu
-from bot.privacy import data_summary, erase_personal_data, rasa_sender_ids, remote_copies
+from bot.my_data.answer import my_data_reply
+from bot.privacy import erase_personal_data, rasa_sender_ids, remote_copies
 from bot.rasa_client import BotReply, RasaClient, filled_answers
 from bot.rasa_trackers import delete_trackers
 from bot.replies import add_replies, store_replies
@@ -59,10 +60,9 @@ async def apply_commands(
         return await ask_consent(runtime, conversation, message, replies)
     if "delete_my_data" in commands:
         return await delete_my_data(runtime, conversation, contact, message)
-    if "my_data" in commands:
-        async with runtime.sessions() as session:
-            summary = await data_summary(session, contact_id=contact.id)
-        return await store_replies(runtime, conversation, message, [*_words(replies), BotReply(text=summary)])
+    if "my_data" in commands:  # what we hold (Ley 1581 art. 8): bot/my_data/
+        listing = await my_data_reply(runtime, rasa, conversation, contact)
+        return await store_replies(runtime, conversation, message, [*_words(replies), BotReply(text=listing)])
     if "record_consent" in commands:
         accepted = commands["record_consent"].get("accepted") is True
         return await record_consent(runtime, conversation, contact, message, replies, accepted=accepted)

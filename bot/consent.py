@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.my_data.content import MyDataTexts
 from bot.rasa_client import BotReply, Button
 
 # The shipped file names an example organisation: production must not show it to anyone.
@@ -32,6 +33,7 @@ class ConsentText(BaseModel):
     # Not part of the consent text (nor of its version): what the gateway says about the data.
     media_held: str = Field(min_length=20)
     erased: str = Field(min_length=20)
+    my_data: MyDataTexts  # "¿Qué datos tienen míos?" (bot/my_data/)
 
     @cached_property
     def rendered(self) -> str:

@@ -1,4 +1,4 @@
-"""The person's data rights (Ley 1581 de 2012): what we hold about them, and erasing it.
+"""The person's data rights (Ley 1581 de 2012): erasing what we hold (what we hold: bot/my_data/).
 
 Erasing keeps only what the law and their own choices require: the phone number (to honour an
 opt-out), the consent records (the proof of authorisation) and message metadata without content.
@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
-    Consent,
     Contact,
     Conversation,
     HandoffRequest,
@@ -29,7 +27,6 @@ from bot.db.models import (
 from bot.twilio_copies import Copy, media_copies, message_copies, queue_copies
 
 ERASED = "[borrado]"
-BOGOTA = ZoneInfo("America/Bogota")
 
 
 async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_dir: Path) -> int:
@@ -113,45 +110,3 @@ async def rasa_sender_ids(session: AsyncSession, *, contact_id: int) -> list[str
         select(Conversation.rasa_sender_id).where(Conversation.contact_id == contact_id)
     )
     return list(found.all())
-
-
-async def data_summary(session: AsyncSession, *, contact_id: int) -> str:
-    """A short, plain-Spanish summary of what is stored about the person."""
-    contact = await session.get(Contact, contact_id)
-    if contact is None:
-        return "No tenemos datos suyos."
-    conversations = select(Conversation.id).where(Conversation.contact_id == contact_id)
-    messages = await session.scalar(
-        select(func.count())
-        .select_from(Message)
-        .where(Message.conversation_id.in_(conversations), Message.body != ERASED)
-    )
-    media = await session.scalars(
-        select(Message.media).where(Message.conversation_id.in_(conversations), Message.direction == "in")
-    )
-    files = sum(1 for items in media for item in items or [] if isinstance(item, dict) and item.get("key"))
-    consent = await session.scalar(
-        select(Consent).where(Consent.contact_id == contact_id).order_by(Consent.answered_at.desc()).limit(1)
-    )
-    if consent is None:
-        consent_text = "no nos ha dado autorización"
-    else:
-        answer = "aceptó" if consent.accepted else "no aceptó"
-        day = consent.answered_at.astimezone(BOGOTA)
-        consent_text = f"{answer} el uso de sus datos el {day:%d/%m/%Y}"
-    results = await session.scalar(
-        select(func.count()).select_from(PrequalEvaluation).where(PrequalEvaluation.contact_id == contact_id)
-    )
-    counts = [_count(messages or 0, "mensaje", "mensajes"), _count(files, "archivo", "archivos")]
-    if results:  # said only when there are some: the summary is one SMS
-        counts.append(_count(results, "resultado de precalificación", "resultados de precalificación"))
-    stored = ", ".join(counts[:-1]) + " y " + counts[-1]
-    return (
-        f"Tenemos su número terminado en {contact.phone_e164[-4:]}, {stored}. "
-        f"Usted {consent_text}. Para borrarlos escriba BORRAR MIS DATOS."
-    )
-
-
-def _count(number: int, one: str, many: str) -> str:
-    """ "1 archivo", "0 archivos", "2 mensajes"."""
-    return f"{number} {one if number == 1 else many}"

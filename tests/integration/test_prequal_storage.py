@@ -15,8 +15,9 @@ from structlog.testing import capture_logs
 from bot.db import conversations, messages, prequal
 from bot.db.models import HandoffRequest, Message, PrequalEvaluation, utcnow
 from bot.prequal.rules import RULE_IDS
-from bot.privacy import data_summary, erase_personal_data
+from bot.privacy import erase_personal_data
 from bot.runtime import Runtime
+from tests.integration.test_my_data_turns import held_list
 from tests.integration.test_turns import USER_EVENT, ScriptedRasa, _inbound, _run
 from tests.prequal_payloads import ANSWERS, NAME, NUMBER, RULES, payload
 
@@ -176,8 +177,9 @@ async def test_erasure_keeps_the_outcome_and_which_rules_passed(runtime: Runtime
                 at=utcnow(),
             )
     async with runtime.sessions() as session:
-        before = await data_summary(session, contact_id=contact_id)
-    assert "0 mensajes, 0 archivos y 2 resultados de precalificación." in before
+        before = await held_list(runtime, session, contact_id=contact_id)
+    assert "0 mensajes, 0 archivos y 2 resultados de precalificación" in before
+    assert "Luz" in before and f"termina en {NUMBER[-3:]}" in before and NUMBER not in before
 
     async with runtime.sessions() as session, session.begin():
         await erase_personal_data(session, contact_id=contact_id, media_dir=tmp_path)
@@ -196,5 +198,6 @@ async def test_erasure_keeps_the_outcome_and_which_rules_passed(runtime: Runtime
     stored = json.dumps([(r.full_name, r.document_number, r.answers, r.evaluation) for r in rows])
     assert "Luz" not in stored and NUMBER not in stored and "3000000" not in stored and "17" not in stored
     async with runtime.sessions() as session:
-        after = await data_summary(session, contact_id=contact_id)
+        after = await held_list(runtime, session, contact_id=contact_id)
     assert "2 resultados de precalificación" in after  # the outcomes are still held: said honestly
+    assert "Luz" not in after and "termina en" not in after

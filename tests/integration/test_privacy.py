@@ -9,8 +9,9 @@ from sqlalchemy import select
 from bot.db import conversations, messages
 from bot.db.models import Consent, Contact, HandoffRequest, Message, TicketEvent, User, utcnow
 from bot.handoff.tickets import request_handoff
-from bot.privacy import ERASED, data_summary, erase_personal_data
+from bot.privacy import ERASED, erase_personal_data
 from bot.runtime import Runtime
+from tests.integration.test_my_data_turns import held_list
 
 
 async def test_erase_keeps_the_number_and_the_consent_proof(runtime: Runtime, tmp_path: Path) -> None:
@@ -78,7 +79,7 @@ async def test_erase_keeps_the_number_and_the_consent_proof(runtime: Runtime, tm
             )
         )
     async with runtime.sessions() as session:
-        before = await data_summary(session, contact_id=contact_id)
+        before = await held_list(runtime, session, contact_id=contact_id)
     assert "terminado en 4567" in before and "2 mensajes y 1 archivo" in before and "aceptó" in before
     async with runtime.sessions() as session:
         request = (await session.scalars(select(HandoffRequest))).one()
@@ -95,7 +96,7 @@ async def test_erase_keeps_the_number_and_the_consent_proof(runtime: Runtime, tm
         request = (await session.scalars(select(HandoffRequest))).one()
         notes = (await session.scalars(select(TicketEvent).where(TicketEvent.kind == "note"))).all()
         proof = (await session.scalars(select(Consent))).one()
-        after = await data_summary(session, contact_id=contact_id)
+        after = await held_list(runtime, session, contact_id=contact_id)
     assert {(row.body, len(row.media)) for row in rows} == {(ERASED, 0)}
     assert contact is not None and (contact.phone_e164, contact.profile_name, contact.whatsapp_id) == (
         "+573001234567",

@@ -1,0 +1,49 @@
+"""The words of the "what we hold" answer (the ``my_data`` section of data/consent.yml)."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SmsItem = Literal["name", "age", "document", "municipality", "answers", "phone", "messages"]
+Label = Literal[
+    "name", "profile_name", "age", "document", "municipality", "sector", "business_months",
+    "monthly_sales", "purpose", "amount", "arrears", "phone", "stored", "consent",
+]  # fmt: skip
+Value = Literal[
+    "age", "document", "business_months", "phone", "answers", "answer_yes", "answer_no",
+    "consent_accepted", "consent_declined", "consent_missing",
+]  # fmt: skip
+Count = Literal["messages", "files", "results"]
+
+
+class MyDataTexts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sms_intro: str = Field(min_length=3)
+    sms_items: tuple[SmsItem, ...] = Field(min_length=1)
+    sms_closing: str = Field(min_length=10)
+    whatsapp_intro: str = Field(min_length=3)
+    whatsapp_closing: str = Field(min_length=10)
+    labels: dict[Label, str]
+    values: dict[Value, str]
+    document_kinds: dict[Literal["cc", "ce", "ppt"], str]
+    counts: dict[Count, tuple[str, str]]  # (one, many), with {n}
+
+    @model_validator(mode="after")
+    def _complete(self) -> MyDataTexts:
+        for name, given, expected in (
+            ("labels", self.labels, Label),
+            ("values", self.values, Value),
+            ("counts", self.counts, Count),
+            ("document_kinds", self.document_kinds, Literal["cc", "ce", "ppt"]),
+        ):
+            missing = set(get_args(expected)) - set(given)
+            if missing:
+                raise ValueError(f"my_data.{name} misses {sorted(missing)}")
+        return self
+
+    def count(self, kind: Count, number: int) -> str:
+        one, many = self.counts[kind]
+        return (one if number == 1 else many).format(n=number)
