@@ -67,7 +67,7 @@ def question_for(slot: str, slots: Mapping[str, Any], data: PrequalData) -> Utte
         name = str(slots[SUGGESTED_NAME])
         return Utterance(text=data.names.confirm.format(name=name), buttons=YES_NO_BUTTONS)
     reason = slots.get(RETRY_REASON)
-    reasks: Mapping[str, str] = {**REASKS, **data.names.reasks}
+    reasks = {**REASKS, **data.names.reasks}
     if not reason or reason not in reasks:
         return Utterance(response=f"utter_ask_{slot}")
     text = reasks[reason]

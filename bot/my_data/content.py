@@ -26,10 +26,11 @@ class MyDataTexts(BaseModel):
     sms_closing: str = Field(min_length=10)
     whatsapp_intro: str = Field(min_length=3)
     whatsapp_closing: str = Field(min_length=10)
-    labels: dict[Label, str]
-    values: dict[Value, str]
-    document_kinds: dict[Literal["cc", "ce", "ppt"], str]
-    counts: dict[Count, tuple[str, str]]  # (one, many), with {n}
+    # Keys checked by _complete (each Literal's values, no more needed).
+    labels: dict[str, str]
+    values: dict[str, str]
+    document_kinds: dict[str, str]
+    counts: dict[str, tuple[str, str]]  # (one, many), with {n}
 
     @model_validator(mode="after")
     def _complete(self) -> MyDataTexts:

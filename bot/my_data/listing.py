@@ -83,9 +83,8 @@ def _values(held: Held, texts: MyDataTexts, data: PrequalData) -> dict[str, str]
     if answers.get("edad") is not None:
         found["age"] = words["age"].format(years=answers["edad"])
     if answers.get("numero_documento"):
-        kind = texts.document_kinds.get(
-            str(answers.get("tipo_documento") or "cc"), texts.document_kinds["cc"]
-        )  # type: ignore[call-overload]
+        kinds = texts.document_kinds
+        kind = kinds.get(str(answers.get("tipo_documento") or "cc"), kinds["cc"])
         found["document"] = words["document"].format(
             kind=kind, last3=masked(str(answers["numero_documento"]))
         )
@@ -120,5 +119,5 @@ def _consent(held: Held, texts: MyDataTexts) -> str:
     if held.consent is None:
         return texts.values["consent_missing"]
     accepted, day = held.consent
-    key = "consent_accepted" if accepted else "consent_declined"
-    return texts.values[key].format(day=f"{day:%d/%m/%Y}")
+    said = texts.values["consent_accepted" if accepted else "consent_declined"]
+    return said.format(day=f"{day:%d/%m/%Y}")

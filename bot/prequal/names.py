@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -47,7 +47,7 @@ class NameRules(BaseModel):
     common_words: frozenset[str]
     max_words: int = Field(ge=2, le=12)
     confirm: str = Field(min_length=5)
-    reasks: dict[NameReason, str]
+    reasks: dict[str, str]  # one text for each NameReason
 
     @field_validator("insults", "not_name_words", "titles", "common_words")
     @classmethod
@@ -63,6 +63,13 @@ class NameRules(BaseModel):
             except re.error as exc:
                 raise ValueError(f"laughter pattern {pattern!r}: {exc}") from None
         return patterns
+
+    @field_validator("reasks")
+    @classmethod
+    def _every_reason(cls, reasks: dict[str, str]) -> dict[str, str]:
+        if set(reasks) != set(get_args(NameReason)):
+            raise ValueError(f"reasks must be exactly {sorted(get_args(NameReason))}")
+        return reasks
 
     @field_validator("confirm")
     @classmethod
