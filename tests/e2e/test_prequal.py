@@ -196,5 +196,9 @@ async def test_interrupted_form_is_resumed_in_a_new_session_where_it_was_left(
     assert handoff.answers["nombre"] == "Ana Lucia Mejia" and handoff.answers["edad"] == 31
     assert handoff.answers["numero_documento"] == "1036123456"
     assert state["evaluations"] == []
-    # With no form running, CANCELAR is an opt-out word again (data/keywords.yml).
-    await converse(live, phone, [("CANCELAR", "no le enviaremos más mensajes")])
+    # With no form running, CANCELAR asks before it stops every message (data/keywords.yml).
+    await converse(
+        live,
+        phone,
+        [("CANCELAR", "dejar de recibir todos nuestros mensajes"), ("si", "no le enviaremos más mensajes")],
+    )
