@@ -128,15 +128,25 @@ def _from_result(slot: str, result: answers.Result[Any]) -> Check:
     return Accepted({slot: result.value})
 
 
+def _answer_to_suggestion(
+    slot: str, suggested_slot: str, retry: str, text: str, slots: Mapping[str, Any]
+) -> Check | None:
+    """ "sí" takes the value the bot suggested ("¿Su negocio queda en Bello?"), "no" asks again;
+    ``None``: nothing was suggested, or the message is not a yes/no (it is read as a new answer)."""
+    suggested = slots.get(suggested_slot)
+    answer = yes_no(text) if suggested else None
+    if answer is None:
+        return None
+    if answer:
+        return Accepted({slot: suggested, suggested_slot: None})
+    return Retry(retry, {suggested_slot: None})
+
+
 def _name(text: str, entities: dict[str, str], slots: Mapping[str, Any], data: PrequalData) -> Check:
     """A full name; a doubtful one ("Ana", "tienda rosita") is asked back: "¿Su nombre es Ana?"."""
-    suggested = slots.get(SUGGESTED_NAME)
-    if suggested:
-        answer = yes_no(text)
-        if answer is True:
-            return Accepted({"nombre": suggested, SUGGESTED_NAME: None})
-        if answer is False:
-            return Retry("name_retry", {SUGGESTED_NAME: None})
+    confirmed = _answer_to_suggestion("nombre", SUGGESTED_NAME, "name_retry", text, slots)
+    if confirmed is not None:
+        return confirmed
     name = read_name(text, data.names)
     if isinstance(name, Doubtful):
         return Retry("name_confirm", {SUGGESTED_NAME: name.value})
@@ -167,13 +177,9 @@ def _document(text: str, entities: dict[str, str], slots: Mapping[str, Any], dat
 
 
 def _municipality(text: str, entities: dict[str, str], slots: Mapping[str, Any], data: PrequalData) -> Check:
-    suggested = slots.get(SUGGESTED)
-    if suggested:
-        answer = yes_no(text)
-        if answer is True:
-            return Accepted({"municipio": suggested, SUGGESTED: None})
-        if answer is False:
-            return Retry("municipality_retry", {SUGGESTED: None})
+    confirmed = _answer_to_suggestion("municipio", SUGGESTED, "municipality_retry", text, slots)
+    if confirmed is not None:
+        return confirmed
     match = match_municipality(text, data.municipalities)
     if isinstance(match, NotFound) and entities.get("municipio"):
         match = match_municipality(entities["municipio"], data.municipalities)

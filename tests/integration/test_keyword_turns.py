@@ -15,13 +15,22 @@ from bot.turns import take_turn
 from tests.integration.test_turns import ScriptedRasa
 
 
-async def _say(runtime: Runtime, body: str, rasa: ScriptedRasa) -> list[Message]:
+async def _say(
+    runtime: Runtime,
+    body: str,
+    rasa: ScriptedRasa,
+    *,
+    phone: str = "+573005556677",
+    channel: str = "sms",
+    profile_name: str | None = None,
+) -> list[Message]:
+    """Store ``body`` as the contact's next message, claim it as the worker does, take the turn."""
     async with runtime.sessions() as session, session.begin():
         contact_id = await conversations.upsert_contact(
-            session, phone_e164="+573005556677", seen_at=utcnow(), channel="sms"
+            session, phone_e164=phone, seen_at=utcnow(), channel=channel, profile_name=profile_name
         )
         conversation_id = await conversations.upsert_conversation(
-            session, contact_id=contact_id, channel="sms", seen_at=utcnow()
+            session, contact_id=contact_id, channel=channel, seen_at=utcnow()
         )
         await messages.insert_inbound(
             session,

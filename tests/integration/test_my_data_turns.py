@@ -12,13 +12,13 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import conversations, messages, prequal
-from bot.db.models import Consent, Contact, Conversation, Message, utcnow
+from bot.db import conversations, prequal
+from bot.db.models import Consent, Message, utcnow
 from bot.my_data.gather import held_data
 from bot.my_data.listing import whatsapp_listing
 from bot.rasa_client import RasaClient
 from bot.runtime import Runtime
-from bot.turns import take_turn
+from tests.integration.test_keyword_turns import _say
 from tests.prequal_payloads import payload
 
 PHONE = "+573004445566"
@@ -85,21 +85,8 @@ async def _ask(runtime: Runtime, channel: str, rasa: TrackerRasa, *, earlier_res
                 payload=payload(),
                 at=utcnow(),
             )
-        await messages.insert_inbound(
-            session,
-            conversation_id=conversation_id,
-            message_sid="SM" + uuid.uuid4().hex,
-            body="q datos tienen mios",
-            media=[],
-            button_payload=None,
-            received_at=utcnow(),
-        )
-    async with runtime.sessions() as session, session.begin():
-        conversation = await session.get(Conversation, conversation_id)
-        contact = await session.get(Contact, contact_id)
-        claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
-    assert conversation is not None and contact is not None and claimed is not None
-    return await take_turn(runtime, rasa.client(), conversation, contact, claimed[0])
+    say = "q datos tienen mios"
+    return await _say(runtime, say, rasa, phone=PHONE, channel=channel, profile_name="Yura")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("earlier_result", [False, True])

@@ -82,16 +82,15 @@ def test_without_app_env_the_web_process_is_prod(prod_web: str) -> None:
     assert authorised.status_code == 200
 
 
-def test_without_any_setting_the_web_process_refuses_to_start(tmp_path: Path) -> None:
-    done = subprocess.run(
-        web_command(free_port()),
-        cwd=ROOT,
-        env=env_without_app_env({}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def start_web(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Start the web process and wait for it to exit (it must refuse to start)."""
+    return subprocess.run(
+        web_command(free_port()), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def test_without_any_setting_the_web_process_refuses_to_start(tmp_path: Path) -> None:
+    done = start_web(env_without_app_env({}))
     assert done.returncode != 0
     assert "refusing to start in prod" in done.stderr
     assert "APP_ENV=dev" in done.stderr
@@ -100,15 +99,7 @@ def test_without_any_setting_the_web_process_refuses_to_start(tmp_path: Path) ->
 def test_prod_refuses_to_start_with_the_example_organisation_in_the_consent_text(
     tmp_path: Path, redis_db: int
 ) -> None:
-    done = subprocess.run(
-        web_command(free_port()),
-        cwd=ROOT,
-        env=prod_env(tmp_path, redis_db, ROOT / "data"),  # every secret real, consent.yml as shipped
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = start_web(prod_env(tmp_path, redis_db, ROOT / "data"))  # real secrets, consent.yml as shipped
     assert done.returncode != 0
     assert "refusing to start in prod: data/consent.yml still has placeholders" in done.stderr
     assert "Fundación Ejemplo" in done.stderr
