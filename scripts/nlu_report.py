@@ -27,6 +27,7 @@ MODEL = ROOT / "models" / "famibot.tar.gz"
 HELDOUT = ROOT / "nlu" / "tests" / "nlu_heldout.yml"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 DOC = ROOT / "docs" / "NLU.md"
+CONFIG = ROOT / "nlu" / "config.yml"
 RESULTS = ROOT / "var" / "nlu-report" / "results"
 RASA_TIMEOUT_S = 900
 # Keys of intent_report.json that are summaries, not intents.
@@ -104,21 +105,52 @@ def confusion_pairs(errors: Iterable[Mapping[str, Any]]) -> list[Confusion]:
     return sorted(pairs, key=lambda p: (-p.count, p.expected, p.predicted))
 
 
-def load_results(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """intent_report.json and intent_errors.json from a `rasa test` --out folder (no errors file: none)."""
+@dataclass(frozen=True)
+class Results:
+    report: dict[str, Any]
+    errors: list[dict[str, Any]]
+    successes: list[dict[str, Any]]  # only when Rasa ran with --successes
+
+
+def load_results(folder: Path) -> Results:
+    """intent_report.json, intent_errors.json and intent_successes.json from a `rasa test` --out folder."""
+
+    def optional(name: str) -> list[dict[str, Any]]:
+        path = folder / name
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
     report = json.loads((folder / "intent_report.json").read_text(encoding="utf-8"))
-    errors_path = folder / "intent_errors.json"
-    errors = json.loads(errors_path.read_text(encoding="utf-8")) if errors_path.exists() else []
-    return report, errors
+    return Results(report, optional("intent_errors.json"), optional("intent_successes.json"))
+
+
+def fallback_threshold(config: Path) -> float | None:
+    """The FallbackClassifier's threshold in nlu/config.yml (None without one)."""
+    pipeline = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+    for component in pipeline:
+        if component.get("name") == "FallbackClassifier":
+            return float(component.get("threshold", 0.3))  # Rasa's default
+    return None
+
+
+def unsure_successes(successes: Iterable[Mapping[str, Any]], threshold: float) -> dict[str, int]:
+    """Right intents predicted under the fallback threshold, per intent, most first.
+
+    `rasa test` undoes the FallbackClassifier before scoring, so these count as right in the figures,
+    while the running bot answers them with the fallback ("no le entendí").
+    """
+    counts: dict[str, int] = defaultdict(int)
+    for s in successes:
+        if float((s.get("intent_prediction") or {}).get("confidence") or 0.0) < threshold:
+            counts[str(s["intent"])] += 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").split())
 
 
-def render(
-    report: Mapping[str, Any], errors: Sequence[Mapping[str, Any]], bar: Bar, *, about: str, source: str
-) -> str:
+def render(results: Results, bar: Bar, *, about: str, source: str, threshold: float | None = None) -> str:
+    report, errors = results.report, results.errors
     rows = intent_rows(report)
     total = sum(r.support for r in rows)
     accuracy = float(report["accuracy"])
@@ -139,6 +171,7 @@ def render(
         f"- Intents with f1 under {bar.min_f1:g}: {weak_text}",
         f"- The project's bar (accuracy ≥ {bar.min_accuracy:g} and every intent's f1 ≥ {bar.min_f1:g}) "
         f"is **{met}**.",
+        *unsure_line(results.successes, threshold),
         "",
         "## Per intent (weakest first)",
         "",
@@ -169,6 +202,18 @@ def render(
     )
 
 
+def unsure_line(successes: Sequence[Mapping[str, Any]], threshold: float | None) -> list[str]:
+    if threshold is None or not successes:
+        return []
+    unsure = unsure_successes(successes, threshold)
+    detail = ", ".join(f"{name} {count}" for name, count in unsure.items()) or "none"
+    return [
+        f"- Right intent but under the fallback threshold {threshold:g}: {sum(unsure.values())} of "
+        f"{len(successes)} right answers ({detail}). Rasa's evaluation counts them as right; the running "
+        "bot answers them with the fallback."
+    ]
+
+
 def heldout_about(heldout: Path) -> str:
     blocks = (yaml.safe_load(heldout.read_text(encoding="utf-8")) or {}).get("nlu") or []
     counts = {
@@ -188,7 +233,11 @@ def run_rasa(model: Path, heldout: Path, out: Path) -> None:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     command = ["nice", "-n", "10", str(RASA), "test", "nlu", "--nlu", str(heldout), "--model", str(model)]
     subprocess.run(  # noqa: S603 - fixed command, paths of this checkout
-        [*command, "--out", str(out), "--no-plot"], cwd=ROOT, env=env, check=True, timeout=RASA_TIMEOUT_S
+        [*command, "--out", str(out), "--no-plot", "--successes"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=RASA_TIMEOUT_S,
     )
 
 
@@ -203,9 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if results is None:
         results = RESULTS / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         run_rasa(args.model, args.heldout, results)
-    report, errors = load_results(results)
+    loaded = load_results(results)
+    report = loaded.report
     source = os.path.relpath(args.model.resolve(), ROOT)
-    text = render(report, errors, PROJECT_BAR, about=heldout_about(args.heldout), source=source)
+    about = heldout_about(args.heldout)
+    text = render(loaded, PROJECT_BAR, about=about, source=source, threshold=fallback_threshold(CONFIG))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     rows = intent_rows(report)

@@ -9,10 +9,13 @@ import pytest
 
 from scripts.nlu_report import (
     Bar,
+    Results,
     confusion_pairs,
+    fallback_threshold,
     intent_rows,
     load_results,
     render,
+    unsure_successes,
     weak_intents,
 )
 
@@ -83,7 +86,9 @@ def test_confusion_pairs_most_frequent_first() -> None:
 
 
 def test_markdown_states_figures_bars_and_pairs() -> None:
-    text = render(REPORT, ERRORS, BAR, about="Held-out set: 11 examples.", source="models/x.tar.gz")
+    text = render(
+        Results(REPORT, ERRORS, []), BAR, about="Held-out set: 11 examples.", source="models/x.tar.gz"
+    )
     assert "Accuracy: **0.818** on 11 examples (bar 0.95: **not met**)" in text
     assert "Intents with f1 under 0.85: inform (0.667), request_loan (0.72)" in text
     assert "| request_loan | 5 | 0.900 | 0.600 | 0.720 |" in text
@@ -94,15 +99,49 @@ def test_markdown_states_figures_bars_and_pairs() -> None:
 
 def test_markdown_says_when_the_bar_is_met() -> None:
     perfect = {"greet": row(1.0, 1.0, 1.0, 3), "accuracy": 1.0}
-    text = render(perfect, [], BAR, about="", source="m")
+    text = render(Results(perfect, [], []), BAR, about="", source="m")
     assert "(bar 0.95: **met**)" in text
     assert "Intents with f1 under 0.85: none" in text
     assert "No confusions." in text
 
 
-def test_load_results_reads_rasa_output_and_tolerates_no_errors_file(tmp_path: Path) -> None:
+def test_load_results_reads_rasa_output_and_tolerates_missing_optional_files(tmp_path: Path) -> None:
     (tmp_path / "intent_report.json").write_text(json.dumps(REPORT), encoding="utf-8")
-    report, errors = load_results(tmp_path)
-    assert report["accuracy"] == 0.8181 and errors == []
+    assert load_results(tmp_path) == Results(REPORT, [], [])
     (tmp_path / "intent_errors.json").write_text(json.dumps(ERRORS), encoding="utf-8")
-    assert load_results(tmp_path)[1] == ERRORS
+    (tmp_path / "intent_successes.json").write_text(json.dumps(SUCCESSES), encoding="utf-8")
+    assert load_results(tmp_path) == Results(REPORT, ERRORS, SUCCESSES)
+
+
+SUCCESSES = [
+    error("buenas", "greet", "greet", 0.99),
+    error("q mas pues", "greet", "greet", 0.40),
+    error("kiero plata", "request_loan", "request_loan", 0.2),
+    error("credito pues", "request_loan", "request_loan", 0.449),
+]
+
+
+def test_right_but_under_the_fallback_threshold_counted_per_intent() -> None:
+    # rasa test undoes the FallbackClassifier: the running bot would answer these with the fallback
+    assert unsure_successes(SUCCESSES, 0.45) == {"request_loan": 2, "greet": 1}
+    text = render(Results(REPORT, ERRORS, SUCCESSES), BAR, about="", source="m", threshold=0.45)
+    assert (
+        "- Right intent but under the fallback threshold 0.45: 3 of 4 right answers (request_loan 2, greet 1)"
+        in text
+    )
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "expected"),
+    [
+        ("- name: WhitespaceTokenizer\n- name: FallbackClassifier\n  threshold: 0.45\n", 0.45),
+        ("- name: FallbackClassifier\n", 0.3),
+        ("- name: DIETClassifier\n", None),
+    ],
+)
+def test_fallback_threshold_read_from_the_config(
+    tmp_path: Path, pipeline: str, expected: float | None
+) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text("language: es\npipeline:\n" + "".join(f"  {line}\n" for line in pipeline.splitlines()))
+    assert fallback_threshold(config) == expected
