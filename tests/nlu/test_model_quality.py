@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
+from rapidfuzz import fuzz, process
 
 from scripts.nlu_report import (
     CONFIG,
@@ -45,6 +46,9 @@ TEST_STORIES = NLU / "tests" / "test_stories.yml"
 # The project's bar (issue 10): held-out accuracy >= 0.95 and no intent with f1 under 0.85.
 MIN_ACCURACY = PROJECT_BAR.min_accuracy
 MIN_F1 = PROJECT_BAR.min_f1
+# A held-out example this close to a training one (rapidfuzz ratio on normalised text, 0-100) is the same
+# message with a word added or a letter changed: it measures memory, not understanding.
+NEAR_DUPLICATE = 90
 REPORT_MD = ROOT / "var" / "nlu-report.md"  # the docs/NLU.md page for this run, so a CI run shows it
 VALIDATE_TIMEOUT_S = 120
 TEST_TIMEOUT_S = 240  # below pytest-timeout's 300 s, which also counts fixture setup
@@ -207,6 +211,28 @@ def test_heldout_examples_are_not_in_the_training_data() -> None:
     ]
     assert not leaked, "held-out examples found in the training data (the accuracy would mean nothing):\n" + (
         "\n".join(leaked)
+    )
+
+
+def test_heldout_examples_are_not_near_duplicates_of_training_examples() -> None:
+    training = [
+        (normalise(text), intent, text)
+        for intent, texts in intent_examples(NLU / "data").items()
+        for text in texts
+    ]
+    choices = [key for key, _, _ in training]
+    near = []
+    for intent, texts in intent_examples(HELDOUT).items():
+        for text in texts:
+            match = process.extractOne(
+                normalise(text), choices, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE
+            )
+            if match is not None:
+                _, training_intent, training_text = training[match[2]]
+                near.append(f"{intent}: {text!r} ~ {training_intent}: {training_text!r} ({match[1]:.0f})")
+    assert not near, (
+        f"held-out examples within ratio {NEAR_DUPLICATE} of a training example; rewrite the held-out one "
+        "(never the training data):\n" + "\n".join(near)
     )
 
 
