@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 .NOTPARALLEL:
-.PHONY: help setup setup-app model redis migrate user run test lint bench clean distclean
+.PHONY: help setup setup-app model redis migrate user run test lint bench nlu-report clean distclean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -72,6 +72,10 @@ lint: setup-app  ## ruff check + mypy
 bench: setup model redis  ## benchmarks (python -m bench), results in bench/results
 	$(STEP) "Benchmarks (python -m bench)"
 	@$(PY) -m bench
+
+nlu-report: setup model  ## held-out NLU figures and confusion pairs (rasa test nlu) -> docs/NLU.md
+	$(STEP) "NLU report (python -m scripts.nlu_report)"
+	@$(PY) -m scripts.nlu_report
 
 clean:  ## stop the local Redis started by make, remove var/ (dev database, media, metrics) and caches
 	$(STEP) "Cleaning var/ and caches (venvs, models and the Rasa cache are kept; see distclean)"

@@ -42,6 +42,7 @@ CONTRACT_INTENTS = {
     "enviar_documento",
     "show_menu",
     "stop_form",
+    "ask_loan_terms",
 }
 MENU_PAYLOADS = [
     "/request_loan",

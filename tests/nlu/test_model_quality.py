@@ -2,7 +2,9 @@
 
 Runs the real Rasa CLI (from .venv-rasa) against models/famibot.tar.gz, which `make test` trains or reuses
 first. Two Rasa commands per session: `rasa data validate`, then one `rasa test` that evaluates the test
-stories end to end (user text -> NLU -> predicted actions) and the held-out NLU examples.
+stories end to end (user text -> NLU -> predicted actions) and the held-out NLU examples. The held-out
+bar is the issue's: accuracy >= 0.95 and no intent with f1 under 0.85; each run writes the docs/NLU.md page
+(scripts/nlu_report.py: per-intent figures and confusion pairs) to var/nlu-report.md.
 Children get tests/netguard first on PYTHONPATH, so Rasa cannot reach beyond loopback.
 """
 
@@ -22,7 +24,18 @@ from typing import Any
 
 import pytest
 import yaml
+from rapidfuzz import fuzz, process
 
+from scripts.nlu_report import (
+    CONFIG,
+    PROJECT_BAR,
+    fallback_threshold,
+    heldout_about,
+    intent_rows,
+    load_results,
+    render,
+    weak_intents,
+)
 from tests.e2e.processes import ROOT, child_env
 
 NLU = ROOT / "nlu"
@@ -30,11 +43,15 @@ MODEL = ROOT / "models" / "famibot.tar.gz"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 HELDOUT = NLU / "tests" / "nlu_heldout.yml"
 TEST_STORIES = NLU / "tests" / "test_stories.yml"
-MIN_ACCURACY = 0.85  # the project's bar for held-out intent accuracy
-WEAK_F1 = 0.7
+# The project's bar (issue 10): held-out accuracy >= 0.95 and no intent with f1 under 0.85.
+MIN_ACCURACY = PROJECT_BAR.min_accuracy
+MIN_F1 = PROJECT_BAR.min_f1
+# A held-out example this close to a training one (rapidfuzz ratio on normalised text, 0-100) is the same
+# message with a word added or a letter changed: it measures memory, not understanding.
+NEAR_DUPLICATE = 90
+REPORT_MD = ROOT / "var" / "nlu-report.md"  # the docs/NLU.md page for this run, so a CI run shows it
 VALIDATE_TIMEOUT_S = 120
 TEST_TIMEOUT_S = 240  # below pytest-timeout's 300 s, which also counts fixture setup
-REPORT_KEYS = {"accuracy", "macro avg", "weighted avg", "micro avg"}
 # [text](entity), [text]{"entity": ...}, [text]{"entity": ...}(...) -> text
 ENTITY_ANNOTATION = re.compile(r"\[(?P<text>[^\]]*)\](?:\{[^}]*\}|\([^)]*\))+")
 
@@ -116,6 +133,7 @@ def evaluation(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--out",
             str(results),
             "--no-plot",
+            "--successes",  # the report counts right intents under the fallback threshold
         ],
         out / "rasa-test.log",
         TEST_TIMEOUT_S,
@@ -196,30 +214,56 @@ def test_heldout_examples_are_not_in_the_training_data() -> None:
     )
 
 
+def test_heldout_examples_are_not_near_duplicates_of_training_examples() -> None:
+    training = [
+        (normalise(text), intent, text)
+        for intent, texts in intent_examples(NLU / "data").items()
+        for text in texts
+    ]
+    choices = [key for key, _, _ in training]
+    near = []
+    for intent, texts in intent_examples(HELDOUT).items():
+        for text in texts:
+            match = process.extractOne(
+                normalise(text), choices, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE
+            )
+            if match is not None:
+                _, training_intent, training_text = training[match[2]]
+                near.append(f"{intent}: {text!r} ~ {training_intent}: {training_text!r} ({match[1]:.0f})")
+    assert not near, (
+        f"held-out examples within ratio {NEAR_DUPLICATE} of a training example; rewrite the held-out one "
+        "(never the training data):\n" + "\n".join(near)
+    )
+
+
 def test_heldout_intent_accuracy(
     evaluation: Path, record_property: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    report = load_json(evaluation / "intent_report.json")
-    per_intent = {name: row for name, row in report.items() if name not in REPORT_KEYS}
+    results = load_results(evaluation)
+    report, errors = results.report, results.errors
+    rows = intent_rows(report)
     expected = sum(map(len, intent_examples(HELDOUT).values()))
-    evaluated = sum(int(row["support"]) for row in per_intent.values())
+    evaluated = sum(row.support for row in rows)
     assert evaluated == expected, f"Rasa evaluated {evaluated} held-out examples, the file has {expected}"
 
+    REPORT_MD.parent.mkdir(parents=True, exist_ok=True)
+    about, source = heldout_about(HELDOUT), str(MODEL.relative_to(ROOT))
+    page = render(results, PROJECT_BAR, about=about, source=source, threshold=fallback_threshold(CONFIG))
+    REPORT_MD.write_text(page, encoding="utf-8")
     accuracy = float(report["accuracy"])
-    weak = {name: round(row["f1-score"], 3) for name, row in per_intent.items() if row["f1-score"] < WEAK_F1}
-    errors_path = evaluation / "intent_errors.json"
-    errors = load_json(errors_path) if errors_path.exists() else []
+    weak = weak_intents(rows, PROJECT_BAR)
     misses = [f"  {e['text']!r}: {e['intent']} -> {e['intent_prediction']['name']}" for e in errors]
     summary = f"held-out intent accuracy {accuracy:.3f} on {evaluated} examples (bar {MIN_ACCURACY})"
+    weak_line = f"intents with f1 < {MIN_F1}: {weak or 'none'}"
     record_property("nlu_heldout_intent_accuracy", round(accuracy, 4))
     record_property("nlu_heldout_weak_intents", weak)
     print(summary)
     with capsys.disabled():  # visible in the terminal even when the test passes
-        print(f"\n[model quality] {summary}; intents with f1 < {WEAK_F1}: {weak or 'none'}")
+        print(f"\n[model quality] {summary}; {weak_line}; confusion pairs in {REPORT_MD}")
 
-    assert accuracy >= MIN_ACCURACY, (
-        f"{summary}\nintents with f1 < {WEAK_F1}: {weak or 'none'}\nmisclassified:\n" + "\n".join(misses)
-    )
+    detail = f"{summary}\n{weak_line}\nconfusion pairs: {REPORT_MD}\nmisclassified:\n" + "\n".join(misses)
+    assert accuracy >= MIN_ACCURACY, detail
+    assert not weak, detail
 
 
 def test_every_test_story_passes(evaluation: Path) -> None:

@@ -1,0 +1,1 @@
+"""Developer commands that are Python programs (python -m scripts.NAME); the shell ones sit beside them."""
