@@ -70,7 +70,7 @@ def answer_terms(
     elif question.kind == "fees":
         sentences = [builder.fees()]
     elif question.kind == "instalment":
-        sentences = builder.instalment(TermsQuestion("instalment", amount, question.months))
+        sentences = builder.instalment(TermsQuestion("instalment", amount, question.months), place)
     else:
         sentences = [builder.rate(), *builder.hint(place)]
     return " ".join(sentences)
@@ -135,7 +135,7 @@ class _Answer:
     def hint(self, place: Place) -> list[str]:
         return [self.texts.say("ask_both")] if place == "free" else []
 
-    def instalment(self, question: TermsQuestion) -> list[str]:
+    def instalment(self, question: TermsQuestion, place: Place) -> list[str]:
         """The estimate, after saying which figure was moved into range; or what is missing for it."""
         product, said = self.product, []
         amount, months = question.amount, question.months
@@ -149,21 +149,20 @@ class _Answer:
             months = min(max(months, product.min_term_months), product.max_term_months)
             said.append(self.texts.say("months_adjusted", product=product.name, **self.months_range))
         if amount is None and months is None:
-            return [*said, self.rate(), self.texts.say("ask_both")]
+            later = {"free": ["ask_both"], "form": ["ask_later"], "consent": []}[place]
+            return [*said, self.rate(), *(self.texts.say(key) for key in later)]
         if amount is None:
             return [*said, self.texts.say("ask_amount", months=months, **self.months_range)]
         if months is None:
             return [*said, self.texts.say("ask_months", amount=pesos(amount), months="", **self.months_range)]
         cuota = instalment(amount, product.terms.monthly_rate, months)
         excluded = self.texts.say("excluded_joiner").join(fee.short_label for fee in product.terms.fees)
-        return [
-            *said,
-            self.texts.say(
-                "instalment", product=product.name, monthly=percent(product.terms.monthly_rate_percent),
-                amount=pesos(amount), months=months, cuota=pesos(cuota),
-                excluded=excluded or self.texts.say("nothing_excluded"),
-            ),
-        ]  # fmt: skip
+        figures = {"amount": pesos(amount), "months": months, "cuota": pesos(cuota),
+                   "excluded": excluded or self.texts.say("nothing_excluded")}  # fmt: skip
+        if place != "free":  # the question comes in the same SMS: the short estimate
+            return [*said, self.texts.say("instalment_short", **figures)]
+        rate = percent(product.terms.monthly_rate_percent)
+        return [*said, self.texts.say("instalment", product=product.name, monthly=rate, **figures)]
 
     def _fee(self, fee: Fee) -> str:
         if fee.percent_of_amount is not None:

@@ -19,11 +19,13 @@ PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "fee_percent": frozenset({"label", "percent"}),
     "fee_per_million": frozenset({"label", "pesos"}),
     "instalment": frozenset({"product", "monthly", "amount", "months", "cuota", "excluded"}),
+    "instalment_short": frozenset({"amount", "months", "cuota", "excluded"}),
     "amount_adjusted": frozenset({"product", "min_amount", "max_amount"}),
     "months_adjusted": frozenset({"product", "min_months", "max_months"}),
     "ask_months": frozenset({"amount", "months", "min_months", "max_months"}),
     "ask_amount": frozenset({"months", "min_months", "max_months"}),
     "ask_both": frozenset(),
+    "ask_later": frozenset(),
     "list_and": frozenset(),
     "excluded_joiner": frozenset(),
     "nothing_excluded": frozenset(),
@@ -49,9 +51,9 @@ class LoanTermsTexts(BaseModel):
             used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
             if used - PLACEHOLDERS[key]:
                 raise ValueError(f"texts.{key}: placeholders {sorted(used - PLACEHOLDERS[key])} are not available")
-        estimate = self.texts["instalment"].lower()
-        if not all(word in estimate for word in ESTIMATE_WORDS):
-            raise ValueError("texts.instalment must say the figure is aproximada and that an asesor confirms it")
+        for key in ("instalment", "instalment_short"):
+            if not all(word in self.texts[key].lower() for word in ESTIMATE_WORDS):
+                raise ValueError(f"texts.{key} must say the figure is aproximada and that an asesor confirms it")
         products: frozenset[str] | None = (info.context or {}).get("products")
         if products is not None and self.default_product not in products:
             raise ValueError(f"default_product {self.default_product!r} is not a product of prequal_rules.yml")
