@@ -17,8 +17,8 @@ from typing import Any, Final, Literal
 from bot.dialogue.prequal_texts import pesos
 from bot.loan_terms.instalment import instalment
 from bot.loan_terms.question import TermsQuestion, read_question
-from bot.loan_terms.texts import LoanTermsTexts
 from bot.loan_terms.terms import Fee
+from bot.loan_terms.texts import LoanTermsTexts
 from bot.prequal.rules_data import LoanProduct, PrequalRules
 
 Place = Literal["free", "form", "consent"]
@@ -167,4 +167,6 @@ class _Answer:
     def _fee(self, fee: Fee) -> str:
         if fee.percent_of_amount is not None:
             return self.texts.say("fee_percent", label=fee.label, percent=percent(fee.percent_of_amount))
-        return self.texts.say("fee_per_million", label=fee.label, pesos=pesos(fee.pesos_per_million_monthly or 0))
+        return self.texts.say(
+            "fee_per_million", label=fee.label, pesos=pesos(fee.pesos_per_million_monthly or 0)
+        )

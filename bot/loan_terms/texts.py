@@ -50,13 +50,19 @@ class LoanTermsTexts(BaseModel):
                 raise ValueError(f"texts.{key} is empty")
             used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
             if used - PLACEHOLDERS[key]:
-                raise ValueError(f"texts.{key}: placeholders {sorted(used - PLACEHOLDERS[key])} are not available")
+                raise ValueError(
+                    f"texts.{key}: placeholders {sorted(used - PLACEHOLDERS[key])} are not available"
+                )
         for key in ("instalment", "instalment_short"):
             if not all(word in self.texts[key].lower() for word in ESTIMATE_WORDS):
-                raise ValueError(f"texts.{key} must say the figure is aproximada and that an asesor confirms it")
+                raise ValueError(
+                    f"texts.{key} must say the figure is aproximada and that an asesor confirms it"
+                )
         products: frozenset[str] | None = (info.context or {}).get("products")
         if products is not None and self.default_product not in products:
-            raise ValueError(f"default_product {self.default_product!r} is not a product of prequal_rules.yml")
+            raise ValueError(
+                f"default_product {self.default_product!r} is not a product of prequal_rules.yml"
+            )
         return self
 
     def say(self, key: str, **values: object) -> str:

@@ -43,5 +43,7 @@ async def test_free_question_ends_with_how_to_get_an_estimate_but_not_at_consent
 
 
 async def test_the_amount_already_given_in_the_form_is_used() -> None:
-    text = await answer(tracker("y a 6 meses de cuanto seria la cuota", slots={"monto": 1_000_000}, loop="prequal_form"))
+    text = await answer(
+        tracker("y a 6 meses de cuanto seria la cuota", slots={"monto": 1_000_000}, loop="prequal_form")
+    )
     assert text.startswith("Por $1.000.000 a 6 meses: cuota de unos")

@@ -32,7 +32,10 @@ async def _inbound(runtime: Runtime, channel: str, sid: str) -> tuple[Conversati
         )  # fmt: skip
         assert message_id is not None
     async with runtime.sessions() as session:
-        conversation, message = await session.get(Conversation, conversation_id), await session.get(Message, message_id)
+        conversation, message = (
+            await session.get(Conversation, conversation_id),
+            await session.get(Message, message_id),
+        )
         assert conversation is not None and message is not None
         return conversation, message
 

@@ -104,7 +104,9 @@ def test_the_product_follows_the_data_order_the_sector_and_the_default() -> None
     assert choose_product(RULES, default, amount=10_000_000).id == "microcredito_empresarial"
     assert choose_product(RULES, default, sector="agro").id == "credito_agro"
     assert choose_product(RULES, default, sector="agro", amount=500_000).id == "credito_digital_rapido"
-    assert choose_product(RULES, default, sector="comercio", amount=20_000_000).id == "microcredito_empresarial"
+    assert (
+        choose_product(RULES, default, sector="comercio", amount=20_000_000).id == "microcredito_empresarial"
+    )
     assert choose_product(RULES, default, product_id="credito_agro").id == "credito_agro"
 
 

@@ -30,7 +30,9 @@ from bot.loan_terms.instalment import instalment
         (3_000_000, "0.022", 24, 162_230),
     ],
 )
-def test_instalment_matches_hand_computed_cases(principal: int, rate: str, months: int, expected: int) -> None:
+def test_instalment_matches_hand_computed_cases(
+    principal: int, rate: str, months: int, expected: int
+) -> None:
     assert instalment(principal, Decimal(rate), months) == expected
 
 
@@ -39,7 +41,9 @@ def test_more_months_means_a_smaller_cuota_but_more_paid_in_total() -> None:
     assert short > long and short * 6 < long * 24
 
 
-@pytest.mark.parametrize(("principal", "rate", "months"), [(0, "0.02", 12), (1_000, "0.02", 0), (1_000, "-0.01", 3)])
+@pytest.mark.parametrize(
+    ("principal", "rate", "months"), [(0, "0.02", 12), (1_000, "0.02", 0), (1_000, "-0.01", 3)]
+)
 def test_nonsense_is_refused(principal: int, rate: str, months: int) -> None:
     with pytest.raises(ValueError):
         instalment(principal, Decimal(rate), months)

@@ -65,7 +65,9 @@ def test_a_product_without_terms_is_refused(tmp_path: Path) -> None:
 
 
 def test_terms_accept_a_zero_rate_product() -> None:
-    assert ProductTerms(monthly_rate_percent=Decimal(0), effective_annual_percent=Decimal(0)).monthly_rate == 0
+    assert (
+        ProductTerms(monthly_rate_percent=Decimal(0), effective_annual_percent=Decimal(0)).monthly_rate == 0
+    )
 
 
 def _texts(**edits: Any) -> dict[str, Any]:
