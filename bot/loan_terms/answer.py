@@ -44,7 +44,8 @@ class Known:
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any]) -> Known:
-        result = slots.get(PREQUALIFIED_SLOT) if isinstance(slots.get(PREQUALIFIED_SLOT), Mapping) else {}
+        offered = slots.get(PREQUALIFIED_SLOT)
+        result: Mapping[str, Any] = offered if isinstance(offered, Mapping) else {}
         amount = slots.get("monto") if isinstance(slots.get("monto"), int) else result.get("monto")
         return cls(
             sector=slots.get("sector") if isinstance(slots.get("sector"), str) else None,
