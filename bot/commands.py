@@ -81,11 +81,19 @@ async def ask_consent(
     runtime: Runtime, conversation: Conversation, message: Message, replies: list[BotReply]
 ) -> list[Message]:
     """Show the consent text of data/consent.yml and remember which version was shown; a file sent
-    before consent was not kept (bot/media_policy.py), and the question starts by saying so."""
-    await runtime.redis.set(_consent_key(conversation.id), runtime.consent.version, ex=CONSENT_ASKED_TTL_S)
+    before consent was not kept (bot/media_policy.py), and the question starts by saying so.
+
+    Asked again on SMS right after answering another question ("¿cuánto es el interés?"), the full text
+    was the message before and the answer and the full text together would not fit the turn's SMS
+    budget: the short re-ask refers to it, and the version shown before stays the one recorded.
+    """
+    key, words = _consent_key(conversation.id), _words(replies)
+    again = bool(words) and conversation.channel == "sms" and await runtime.redis.get(key) is not None
+    if not again:
+        await runtime.redis.set(key, runtime.consent.version, ex=CONSENT_ASKED_TTL_S)
     held = [BotReply(text=runtime.consent.media_held)] if has_held_media(message.media) else []
-    question = runtime.consent.question()
-    return await store_replies(runtime, conversation, message, [*held, *_words(replies), question])
+    question = runtime.consent.question(again=again)
+    return await store_replies(runtime, conversation, message, [*held, *words, question])
 
 
 async def record_consent(

@@ -30,6 +30,7 @@ class ConsentText(BaseModel):
     text: str = Field(min_length=20)
     accept_title: str = Field(min_length=1, max_length=20)
     decline_title: str = Field(min_length=1, max_length=20)
+    again: str = Field(min_length=20)  # the short re-ask on SMS, after answering a question (not versioned)
     # Not part of the consent text (nor of its version): what the gateway says about the data.
     media_held: str = Field(min_length=20)
     erased: str = Field(min_length=20)
@@ -59,9 +60,10 @@ class ConsentText(BaseModel):
         """The fields that still hold the shipped example values ("Fundación Ejemplo", ejemplo.org)."""
         return tuple(name for name in PLACEHOLDER_FIELDS if _PLACEHOLDER.search(getattr(self, name)))
 
-    def question(self) -> BotReply:
+    def question(self, *, again: bool = False) -> BotReply:
+        """The consent question; ``again``: the short re-ask that refers to the full text shown before."""
         buttons = (Button(self.accept_title, ACCEPT_PAYLOAD), Button(self.decline_title, DECLINE_PAYLOAD))
-        return BotReply(text=self.rendered, buttons=buttons)
+        return BotReply(text=self.again if again else self.rendered, buttons=buttons)
 
 
 def load_consent(path: Path) -> ConsentText:

@@ -9,8 +9,9 @@ from typing import Any, Final
 from bot.dialogue.consent import COMMAND_KEY
 from bot.dialogue.prequal_form import DOCUMENT_TYPE, FORM_SLOTS, PENDING, TRANSIENT_SLOTS
 from bot.dialogue.prequal_texts import result_message
+from bot.loan_terms.answer import PREQUALIFIED_SLOT
 from bot.prequal.data import PrequalData
-from bot.prequal.rules import Applicant, evaluate
+from bot.prequal.rules import Applicant, Evaluation, evaluate
 
 RECORD_COMMAND: Final = "record_prequal"
 
@@ -51,4 +52,14 @@ def prequal_outcome(slots: Mapping[str, Any], data: PrequalData) -> PrequalOutco
     # requested_slot is Rasa's own: the form clears it when it ends.
     reset: dict[str, Any] = dict.fromkeys((*FORM_SLOTS, DOCUMENT_TYPE, *TRANSIENT_SLOTS - {"requested_slot"}))
     reset[PENDING] = False
+    reset[PREQUALIFIED_SLOT] = offered_credit(evaluation, int(slots["monto"]))
     return PrequalOutcome(result_message(evaluation, slots.get("nombre")), command, reset)
+
+
+def offered_credit(evaluation: Evaluation, amount_requested: int) -> dict[str, Any] | None:
+    """The product and amount a "prequalified" result spoke of (the amount asked, within the range), so
+    that "¿y cuánto pagaría al mes?" afterwards is about that credit; None for "not yet"."""
+    if evaluation.product is None or evaluation.indicative_range is None:
+        return None
+    low, high = evaluation.indicative_range
+    return {"producto": evaluation.product.id, "monto": min(max(amount_requested, low), high)}

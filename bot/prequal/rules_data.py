@@ -12,6 +12,7 @@ from typing import Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from bot.loan_terms.terms import ProductTerms
 from bot.prequal.municipalities import load_municipalities
 from bot.prequal.sectors import load_sectors
 from bot.text import normalise
@@ -76,6 +77,7 @@ class LoanProduct(BaseModel):
     max_term_months: int = Field(gt=0)
     sectors: tuple[str, ...] | None = None  # None: every sector
     min_business_months: int | None = None  # None: nothing beyond the global minimum
+    terms: ProductTerms  # rate, fees (bot/loan_terms); the months are min/max_term_months
 
     @model_validator(mode="after")
     def _ranges(self) -> LoanProduct:
@@ -96,10 +98,11 @@ class Notes(BaseModel):
     above_range: str = Field(min_length=1)
     below_range: str = Field(min_length=1)
     sales_cap: str = Field(min_length=1)
+    usury_cap: str = Field(min_length=1)  # said with every rate
 
     @model_validator(mode="after")
     def _placeholders(self) -> Notes:
-        _check_placeholders("notes", (self.above_range, self.below_range), set())
+        _check_placeholders("notes", (self.above_range, self.below_range, self.usury_cap), set())
         _check_placeholders("notes.sales_cap", (self.sales_cap,), {"sales_multiple"})
         return self
 

@@ -253,3 +253,12 @@ def test_re_asks_with_a_menu_fit_one_sms_turn(slot: str, slots: dict[str, Any], 
 )
 def test_question_instead(values: dict[str, Any], intent: dict[str, Any], expected: str | None) -> None:
     assert question_instead(values, intent) == expected
+
+
+def test_a_prequalified_result_remembers_the_credit_for_questions_about_its_cuota(data: PrequalData) -> None:
+    offered = prequal_outcome(BASE, data).reset["credito_precalificado"]
+    assert offered == {"producto": "credito_digital_rapido", "monto": 2_000_000}
+    # 30 millones asked, the range stops lower: the amount remembered is the top of the range
+    big = prequal_outcome({**BASE, "monto": 30_000_000}, data).reset["credito_precalificado"]
+    assert big == {"producto": "microcredito_empresarial", "monto": 12_000_000}  # 3 × 4 millones of sales
+    assert prequal_outcome({**BASE, "mora": True}, data).reset["credito_precalificado"] is None
