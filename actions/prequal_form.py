@@ -187,7 +187,8 @@ class ActionPrequalStart(Action):  # type: ignore[misc]
         message = tracker.latest_message or {}
         data = prequal_data()
         answer: Slots = {}
-        if tracker.get_slot(PENDING) and (message.get("intent") or {}).get("name") == "inform":
+        kept_before = any(tracker.get_slot(slot) is not None for slot in FORM_SLOTS)
+        if kept_before and (message.get("intent") or {}).get("name") == "inform":
             # resumed by an answer sent later ("1036123456" days after leaving the form)
             answer = answer_on_resume(
                 str(message.get("text") or ""), message.get("entities") or [], tracker.slots, data
@@ -196,7 +197,7 @@ class ActionPrequalStart(Action):  # type: ignore[misc]
         opening = answers_in_messages(request_texts(tracker.events), tracker.slots, data)
         opening = {slot: value for slot, value in opening.items() if slot not in answer}
         slots = {**tracker.slots, **opening, **answer}
-        if opening and not any(tracker.get_slot(slot) is not None for slot in FORM_SLOTS):
+        if opening and not kept_before:
             kept = noted(opening, data)
             dispatcher.utter_message(
                 response="utter_prequal_start_noted" if kept else "utter_prequal_start_noted_plain",
@@ -205,7 +206,9 @@ class ActionPrequalStart(Action):  # type: ignore[misc]
             )
         else:
             dispatcher.utter_message(text=start_message(slots))
-        resets = {RETRY_REASON: None, SUGGESTED: None, FAILURES: None, ASKS_FOR_A_LOAN: False}
+        resets: Slots = {RETRY_REASON: None, SUGGESTED: None, FAILURES: None}
+        if tracker.get_slot(ASKS_FOR_A_LOAN):
+            resets[ASKS_FOR_A_LOAN] = False
         pending = {PENDING: True} if opening else {}
         return [SlotSet(name, value) for name, value in {**resets, **opening, **answer, **pending}.items()]
 

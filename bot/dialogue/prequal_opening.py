@@ -23,7 +23,9 @@ ASKS_FOR_A_LOAN: Final = "pide_credito"
 # unsure of. Button payloads ("/request_loan") carry nothing.
 REQUEST_INTENTS: Final = frozenset({"request_loan", "inform", "nlu_fallback"})
 # Looking back stops where an earlier form ran, ended or was declined, and at a new session.
-_LOOK_BACK_STOPS: Final = frozenset({"action_prequal_result", "action_decline_consent", "action_session_start"})
+_LOOK_BACK_STOPS: Final = frozenset(
+    {"action_prequal_result", "action_decline_consent", "action_session_start"}
+)
 MAX_MESSAGES: Final = 4
 
 

@@ -125,6 +125,7 @@ def amount_phrases(text: str) -> list[tuple[str, str, str]]:
         else:
             runs.append((match.start(), match.end()))
         previous = token
+    runs = [(start, start + len(re.sub(r"(?: y)+$", "", folded[start:end]))) for start, end in runs]
     return [(folded[:start].strip(), folded[start:end], folded[end:].strip()) for start, end in runs]
 
 

@@ -34,7 +34,9 @@ _SALES_AFTER: Final = re.compile(
     r"^(?:pesos )?(?:al mes|mensual\w*|diari\w*|al dia|a la semana|semanal\w*|por (?:dia|semana|mes)"
     r"|cada (?:dia|semana|mes)|en ventas)\b"
 )
-_NOT_MONEY_BEFORE: Final = re.compile(r"\b(?:cedula|cc|documento|celular|numero|telefono|nit|ppt)\W*$")
+_NOT_MONEY_BEFORE: Final = re.compile(
+    r"\b(?:cedula|cc|documento|celular|numero|telefono|nit|ppt)(?:\W+\w+){0,2}\W*$"
+)
 _LONG_DIGITS: Final = re.compile(r"^\d{9,}$")  # a phone or a cédula, not pesos
 
 _FOR: Final = frozenset({"pa", "para", "pal", "por"})
@@ -59,7 +61,7 @@ _NAME_START: Final = re.compile(
 _NAME_ENDS: Final = frozenset({
     "y", "e", "necesito", "quiero", "quisiera", "tengo", "vivo", "soy", "estoy", "me", "mi", "les", "le",
     "pa", "para", "pal", "en", "con", "que", "q", "porque", "un", "una", "busco", "ocupo", "desde",
-    "necesitaria", "queria", "tengo", "vendo", "trabajo",
+    "necesitaria", "queria", "vendo", "trabajo",
 })  # fmt: skip
 _NAME_PARTICLES: Final = frozenset({"de", "del", "la", "las", "los"})
 NAME_MAX_WORDS: Final = 6
@@ -132,14 +134,18 @@ def _purpose(text: str, place: str | None) -> str | None:
     place_words = place.split() if place else []
     for index, word in enumerate(words[:-1]):
         start = index + 1
-        following = words[start] if words[start] not in _ARTICLES else (words[start + 1 : start + 2] or [""])[0]
+        following = (
+            words[start] if words[start] not in _ARTICLES else (words[start + 1 : start + 2] or [""])[0]
+        )
         if word not in _FOR or (words[start] not in _PURPOSE_VERBS and following not in _PURPOSE_NOUNS):
             continue
         taken: list[str] = []
         for position in range(start, min(len(written), start + PURPOSE_MAX_WORDS)):
             current = words[position]
             if current in _PURPOSE_ENDS or (
-                current in _PLACE_BEFORE and place_words and words[position + 1 : position + 1 + len(place_words)] == place_words
+                current in _PLACE_BEFORE
+                and place_words
+                and words[position + 1 : position + 1 + len(place_words)] == place_words
             ):
                 break
             taken.append(written[position])

@@ -33,7 +33,8 @@ THRESHOLDS = {
 LONGEST_WAIT = {"min_age": Wait(99, "years"), "min_business_months": Wait(99, "months")}
 # Things the product does not do (yet): sending lessons, telling people later.
 PROMISES = re.compile(
-    r"(?:envia|manda)\w* (?:\w+ )?(?:lecciones|cursos)|le avisa(?:mos|remos)|aprender con lecciones", re.IGNORECASE
+    r"(?:envia|manda)\w* (?:\w+ )?(?:lecciones|cursos)|le avisa(?:mos|remos)|aprender con lecciones",
+    re.IGNORECASE,
 )
 
 
@@ -93,4 +94,6 @@ def test_the_sector_re_ask_keeps_its_lead_in_right_before_the_menu() -> None:
         "No reconocí la actividad de su negocio. Si prefiere, escriba ASESOR y una persona le ayuda. "
         "Escoja la más parecida:"
     )
-    assert with_advisor_offer("¿Cuántos años tiene?").endswith("Si prefiere, escriba ASESOR y una persona le ayuda.")
+    assert with_advisor_offer("¿Cuántos años tiene?").endswith(
+        "Si prefiere, escriba ASESOR y una persona le ayuda."
+    )

@@ -30,7 +30,9 @@ MOMENTS = [MONDAY + timedelta(minutes=30 * step) for step in range(7 * 48)]
 def test_no_reply_ends_a_time_with_two_periods(replies: str, ahead: int) -> None:
     said = set()
     for now in MOMENTS:
-        wait = expected_wait(hours=HOURS, rules=WAIT, now=now, ahead=ahead, recent_claims=[timedelta(minutes=20)])
+        wait = expected_wait(
+            hours=HOURS, rules=WAIT, now=now, ahead=ahead, recent_claims=[timedelta(minutes=20)]
+        )
         said.add(handoff_reply(HOURS, now, wait=wait.when, replies=REPLIES[replies]))
     doubled = sorted(text for text in said if ".." in text or ". ." in text)
     assert doubled == []
