@@ -39,7 +39,11 @@ LONGEST_KEPT = noted(
 @pytest.mark.parametrize("response", ["utter_prequal_start_noted", "utter_prequal_start_noted_plain"])
 def test_the_start_with_noted_answers_and_the_longest_question_fit_the_budget(response: str) -> None:
     start = _text(response).format(kept=LONGEST_KEPT, left=9)
-    longest_question = max((_text(f"utter_ask_{slot}") for slot in ("nombre", "edad", "numero_documento")), key=len)
-    turn = render_turn([BotReply(text=start), BotReply(text=longest_question)], "sms", sms_segment_budget=BUDGET)
+    longest_question = max(
+        (_text(f"utter_ask_{slot}") for slot in ("nombre", "edad", "numero_documento")), key=len
+    )
+    turn = render_turn(
+        [BotReply(text=start), BotReply(text=longest_question)], "sms", sms_segment_budget=BUDGET
+    )
     assert sum(sms_size(part.body).segments for part in turn.parts) <= BUDGET
     assert "{" not in start
