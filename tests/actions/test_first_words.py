@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.loan_request import ActionReadLoanRequest
-from actions.prequal_form import ActionPrequalStart
+from actions.prequal_form import ActionPrequalStart, ValidatePrequalForm
 from bot.dialogue.prequal_form import FORM_SLOTS
 
 DOMAIN: dict[str, Any] = {"forms": {"prequal_form": {"required_slots": list(FORM_SLOTS)}}, "slots": {}}
@@ -81,3 +81,19 @@ async def test_read_loan_request_sets_the_flag_the_rules_branch_on() -> None:
         tracker = Tracker("c1", {}, message, [], False, None, {}, "action_listen")
         events = await ActionReadLoanRequest().run(CollectingDispatcher(), tracker, {})
         assert events == [SlotSet("pide_credito", asks)]
+
+
+async def test_a_confused_loan_request_during_the_questions_is_answered_then_the_question_again() -> None:
+    text = "q? no entiendo yo lo q quiero es un credito"
+    message = {"text": text, "intent": {"name": "request_loan", "confidence": 0.93}, "entities": []}
+    events = [
+        {"event": "user", "text": text, "parse_data": message},
+        {"event": "slot", "name": "nombre", "value": text},
+    ]
+    slots = {"nombre": text, "requested_slot": "nombre", "consentimiento": True}
+    tracker = Tracker("c1", slots, message, events, False, None, {"name": "prequal_form"}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    result = await ValidatePrequalForm().run(dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_prequal_in_progress"
+    values = {event["name"]: event["value"] for event in result if event["event"] == "slot"}
+    assert values["nombre"] is None and values.get("prequal_fallos") is None  # not a failed try

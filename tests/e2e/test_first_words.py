@@ -97,11 +97,13 @@ async def test_an_answer_out_of_the_blue_then_a_confused_follow_up_starts_the_lo
         ("tengo una panaderia en bello", "le puedo ayudar a pedir un credito"),  # not "no puedo guardar"
         ("q? no entiendo yo lo q quiero es un credito", "Antes de pedirle datos"),
         ("1", "ya anote lo que me conto (Alimentos/restaurante, Bello)"),
+        # still confused in the middle of the questions: told where we are, then the same question
+        ("no entiendo nada yo lo q necesito es el credito", "ya estamos con su solicitud de credito"),
     ]
     bodies = await converse(live, phone, turns)
     print(await transcript(live, phone, [text for text, _ in turns]))
     assert "1. Si, pedir credito" in fold_accents(bodies[0])  # the offer is a menu: "1" starts it too
-    assert "Me faltan 8 preguntas" in bodies[2]
+    assert "Me faltan 8 preguntas" in bodies[2] and "nombre completo" in bodies[3]
 
 
 @pytest.mark.parametrize(

@@ -4,16 +4,13 @@ database and Redis, with a scripted Rasa that answers as the trained model does.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import httpx
 
-from bot.db import conversations, messages
-from bot.db.models import Contact, Conversation, utcnow
-from bot.rasa_client import RasaClient
 from bot.runtime import Runtime
-from bot.turns import take_turn
+from tests.integration.test_keyword_turns import _say as say
+from tests.integration.test_turns import ScriptedRasa
 
 MAIN_MENU = {
     "text": "¿En qué le puedo ayudar?",
@@ -40,10 +37,11 @@ CONFIRM = {"text": "¿Quiere dejar de recibir nuestros mensajes?", "buttons": [
     {"title": "Sí", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]}  # fmt: skip
 
 
-class Rasa:
+class Rasa(ScriptedRasa):
     """Answers as the model would; ``form`` is the loop the tracker reports (None: no form running)."""
 
     def __init__(self, form: str | None = None) -> None:
+        super().__init__(webhook_answer=None, tracker_events=[])
         self.form = form
         self.heard: list[str] = []
 
@@ -53,39 +51,13 @@ class Rasa:
             self.heard.append(text)
             return httpx.Response(200, json=ANSWERS.get(text, [{"text": "(the model's answer)"}]))
         if request.url.path.endswith("/tracker"):
-            return httpx.Response(
-                200, json={"events": [], "active_loop": {"name": self.form} if self.form else {}}
-            )
+            loop = {"name": self.form} if self.form else {}
+            return httpx.Response(200, json={"events": [], "active_loop": loop})
         return httpx.Response(404)
-
-    def client(self) -> RasaClient:
-        http = httpx.AsyncClient(transport=httpx.MockTransport(self.handler))
-        return RasaClient(base_url="http://rasa", token="tok", client=http, timeout_s=2)
 
 
 async def _say(runtime: Runtime, rasa: Rasa, body: str) -> None:
-    async with runtime.sessions() as session, session.begin():
-        contact_id = await conversations.upsert_contact(
-            session, phone_e164="+573007778899", seen_at=utcnow(), channel="sms"
-        )
-        conversation_id = await conversations.upsert_conversation(
-            session, contact_id=contact_id, channel="sms", seen_at=utcnow()
-        )
-        await messages.insert_inbound(
-            session,
-            conversation_id=conversation_id,
-            message_sid="SM" + uuid.uuid4().hex,
-            body=body,
-            media=[],
-            button_payload=None,
-            received_at=utcnow(),
-        )
-    async with runtime.sessions() as session, session.begin():
-        conversation = await session.get(Conversation, conversation_id)
-        contact = await session.get(Contact, contact_id)
-        claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
-    assert conversation is not None and contact is not None and claimed is not None
-    await take_turn(runtime, rasa.client(), conversation, contact, claimed[0])
+    await say(runtime, body, rasa)
 
 
 async def test_after_a_sub_menu_answer_a_number_gets_the_main_menu(runtime: Runtime) -> None:
