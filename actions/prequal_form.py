@@ -17,12 +17,21 @@ from rasa_sdk.types import DomainDict
 
 from bot.dialogue.prequal_form import (
     FAILURES,
+    FORM_SLOTS,
+    PENDING,
     RETRY_REASON,
     SUGGESTED,
     SUGGESTED_NAME,
     answer_on_resume,
     check_answer,
     question_instead,
+)
+from bot.dialogue.prequal_opening import (
+    ASKS_FOR_A_LOAN,
+    answers_in_messages,
+    noted,
+    questions_left,
+    request_texts,
 )
 from bot.dialogue.prequal_result import MissingAnswers, prequal_outcome
 from bot.dialogue.prequal_texts import question_for, start_message
@@ -177,14 +186,32 @@ class ActionPrequalStart(Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         message = tracker.latest_message or {}
+        data = prequal_data()
         answer: Slots = {}
-        if (message.get("intent") or {}).get("name") == "inform":  # resumed by an answer sent later
+        kept_before = any(tracker.get_slot(slot) is not None for slot in FORM_SLOTS)
+        if kept_before and (message.get("intent") or {}).get("name") == "inform":
+            # resumed by an answer sent later ("1036123456" days after leaving the form)
             answer = answer_on_resume(
-                str(message.get("text") or ""), message.get("entities") or [], tracker.slots, prequal_data()
+                str(message.get("text") or ""), message.get("entities") or [], tracker.slots, data
             )
-        dispatcher.utter_message(text=start_message({**tracker.slots, **answer}))
-        resets = {RETRY_REASON: None, SUGGESTED: None, SUGGESTED_NAME: None, FAILURES: None}
-        return [SlotSet(name, value) for name, value in {**resets, **answer}.items()]
+        # What the person said before (the loan request itself, read only now that consent is given)
+        opening = answers_in_messages(request_texts(tracker.events), tracker.slots, data)
+        opening = {slot: value for slot, value in opening.items() if slot not in answer}
+        slots = {**tracker.slots, **opening, **answer}
+        if opening and not kept_before:
+            kept = noted(opening, data)
+            dispatcher.utter_message(
+                response="utter_prequal_start_noted" if kept else "utter_prequal_start_noted_plain",
+                kept=kept,
+                left=questions_left(slots),
+            )
+        else:
+            dispatcher.utter_message(text=start_message(slots))
+        resets: Slots = {RETRY_REASON: None, SUGGESTED: None, SUGGESTED_NAME: None, FAILURES: None}
+        if tracker.get_slot(ASKS_FOR_A_LOAN):
+            resets[ASKS_FOR_A_LOAN] = False
+        pending = {PENDING: True} if opening else {}
+        return [SlotSet(name, value) for name, value in {**resets, **opening, **answer, **pending}.items()]
 
 
 class ActionPrequalResult(Action):  # type: ignore[misc]

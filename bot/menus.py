@@ -1,7 +1,9 @@
 """Numbered menus: buttons become "1. …" lines; a reply naming an option maps back to its payload.
 
 The last menu shown is remembered per conversation in Redis for 15 minutes, so "1", "la primera" or
-"credito" reach Rasa as the button's payload, before NLU has to guess.
+"credito" reach Rasa as the button's payload, before NLU has to guess. A menu number that picks
+nothing (the menu was forgotten, or has fewer options) gets the main menu, unless a form is asking:
+then "4" is an answer ("¿hace cuántos años?").
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz
 from redis.asyncio import Redis
 
-from bot.rasa_client import Button
+from bot.rasa_client import Button, RasaClient
 from bot.text import normalise
 
 MENU_TTL_S = 15 * 60  # a 15-minute gap, or a new menu, replaces the remembered one
@@ -28,6 +30,8 @@ _ORDINALS = {
 }  # fmt: skip
 _LEADING_WORDS = frozenset({"la", "el", "opcion", "numero", "nro"})
 TYPO_SCORE = 85  # rapidfuzz ratio (0–100) above which a reply is taken as a misspelt button title
+MAX_OPTIONS = 10  # a menu never has more (WhatsApp's list picker)
+SHOW_MENU_PAYLOAD = "/show_menu"
 
 
 def numbered_menu(buttons: Sequence[Button]) -> str:
@@ -51,6 +55,15 @@ def choice_index(text: str, titles: Sequence[str]) -> int | None:
         if number is not None:
             return number - 1 if 1 <= number <= len(titles) else None
     return _title_index(" ".join(words), [normalise(title) for title in titles])
+
+
+def menu_number(text: str) -> int | None:
+    """The option number a reply names on its own ("4", "la 4", "opción cuatro"), or ``None``."""
+    words = normalise(text).split()
+    while len(words) > 1 and words[0] in _LEADING_WORDS:
+        words = words[1:]
+    number = _number(words[0]) if len(words) == 1 else None
+    return number if number is not None and 1 <= number <= MAX_OPTIONS else None
 
 
 def _number(word: str) -> int | None:
@@ -98,3 +111,15 @@ async def resolve_choice(redis: Redis, conversation_id: int, text: str) -> str |
     options = json.loads(raw)
     index = choice_index(text, [str(option["title"]) for option in options])
     return None if index is None else str(options[index]["payload"])
+
+
+async def payload_for(
+    redis: Redis, rasa: RasaClient, conversation_id: int, sender_id: str, text: str
+) -> str | None:
+    """What the reply means as a button payload, or ``None`` (the text then goes to Rasa as it is)."""
+    choice = await resolve_choice(redis, conversation_id, text)
+    if choice is not None or menu_number(text) is None:
+        return choice
+    if await rasa.active_loop(sender_id=sender_id) is not None:
+        return None  # a number answering the form's question
+    return SHOW_MENU_PAYLOAD

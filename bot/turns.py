@@ -33,7 +33,7 @@ from bot.handoff.owned import keep_for_consultant
 from bot.handoff.rasa_context import tell_rasa_before_turn
 from bot.logs import get_logger
 from bot.media_policy import prepare_media
-from bot.menus import resolve_choice
+from bot.menus import payload_for
 from bot.metrics import RASA_CALLS, TURN_LATENCY
 from bot.outbox import send_rows
 from bot.queue import conversation_lock_key, enqueue_drain
@@ -259,7 +259,7 @@ async def _ask_rasa(
     media: list[dict[str, Any]],
     instead: str | None = None,
 ) -> list[BotReply]:
-    text = instead or await _text_for_rasa(runtime, conversation, message)
+    text = instead or await _text_for_rasa(runtime, rasa, conversation, message)
     metadata = {
         "channel": conversation.channel,
         "message_sid": message.twilio_sid,
@@ -294,13 +294,15 @@ async def _ask_rasa(
     raise TurnFailed(failure)
 
 
-async def _text_for_rasa(runtime: Runtime, conversation: Conversation, message: Message) -> str:
+async def _text_for_rasa(
+    runtime: Runtime, rasa: RasaClient, conversation: Conversation, message: Message
+) -> str:
     if message.button_payload:
         return message.button_payload
     body = message.body.strip()
     if not body and message.media:
         return MEDIA_ONLY_PAYLOAD
-    choice = await resolve_choice(runtime.redis, conversation.id, body)
+    choice = await payload_for(runtime.redis, rasa, conversation.id, conversation.rasa_sender_id, body)
     return choice or body
 
 

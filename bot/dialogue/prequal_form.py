@@ -46,6 +46,7 @@ QUESTION_RESPONSES: Final = {
     "document_status": "utter_document_status_coming_soon",
     "request_lesson": "utter_lesson_coming_soon",
     "enviar_documento": "utter_document_received",
+    "request_loan": "utter_prequal_in_progress",  # "q? no entiendo, yo lo q quiero es un credito"
 }
 QUESTION_CONFIDENCE: Final = 0.6  # the answer already failed to parse; a wrong guess only costs a re-ask
 

@@ -44,6 +44,7 @@ REASKS: Final[dict[str, str]] = {
 ADVISOR_OFFER: Final = "Si prefiere, escriba ASESOR y una persona le ayuda."
 ASK_ADVISOR: Final = "Para hablar con un asesor, escriba ASESOR."
 OFFER_AFTER_FAILURES: Final = 2
+FIRST_NAME_MAX: Final = 15  # a longer first name is left out of the result's greeting
 YES_NO_BUTTONS: Final = ({"title": "Sí", "payload": YES_PAYLOAD}, {"title": "No", "payload": NO_PAYLOAD})
 
 
@@ -73,13 +74,22 @@ def question_for(slot: str, slots: Mapping[str, Any], data: PrequalData) -> Utte
     text = reasks[reason]
     failures = int((slots.get(FAILURES) or {}).get(slot, 0))
     if failures >= OFFER_AFTER_FAILURES:
-        text = f"{text} {ADVISOR_OFFER}"
+        text = with_advisor_offer(text)
     buttons: tuple[dict[str, str], ...] = ()
     if reason == "unknown_sector":
         buttons = tuple({"title": s.label, "payload": s.label} for s in data.sectors.sectors)
     elif reason == "not_yes_no":
         buttons = YES_NO_BUTTONS
     return Utterance(text=text, buttons=buttons)
+
+
+def with_advisor_offer(text: str) -> str:
+    """The re-ask with the consultant offer; a re-ask that leads into a menu ("Escoja la más parecida:")
+    keeps its lead-in last, right before the options."""
+    if not text.endswith(":"):
+        return f"{text} {ADVISOR_OFFER}"
+    head, _, lead_in = text.rpartition(". ")
+    return f"{head}. {ADVISOR_OFFER} {lead_in}" if head else f"{ADVISOR_OFFER} {text}"
 
 
 def start_message(slots: Mapping[str, Any]) -> str:
@@ -101,6 +111,7 @@ def pesos(amount: int) -> str:
 def result_message(evaluation: Evaluation, name: str | None) -> str:
     """The result in plain words: a product and its indicative range, or "todavía no", why and what next."""
     first = name.split()[0] if name and name.split() else ""
+    first = first if len(first) <= FIRST_NAME_MAX else ""  # the result must fit its SMS budget
     if evaluation.outcome == "prequalified" and evaluation.product and evaluation.indicative_range:
         low, high = evaluation.indicative_range
         opening = f"¡Buenas noticias, {first}!" if first else "¡Buenas noticias!"

@@ -104,6 +104,31 @@ def parse_money(text: str) -> int | None:
     return int(value)
 
 
+def amount_phrases(text: str) -> list[tuple[str, str, str]]:
+    """The runs of number words and units in a longer message, each as (before, amount, after).
+
+    All three are the folded, lower-case text ("necesito unos", "2 palos", "pa comprar un horno"):
+    a caller reads the words around an amount to tell a loan amount from monthly sales.
+    """
+    folded = fold_accents(text.translate(_APOSTROPHES)).lower()
+    folded = _SPACED_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), folded)
+    runs: list[tuple[int, int]] = []
+    previous: _Token = None
+    for match in _TOKEN.finditer(folded):
+        word = match.group("word")
+        token = _word(word, previous) if word else _Num(Fraction(0), 0, digits=True)
+        if token is None or match.group("minus") or (token == _AND and previous is None):
+            previous = None
+            continue
+        if previous is not None and not folded[runs[-1][1] : match.start()].strip():
+            runs[-1] = (runs[-1][0], match.end())
+        else:
+            runs.append((match.start(), match.end()))
+        previous = token
+    runs = [(start, start + len(re.sub(r"(?: y)+$", "", folded[start:end]))) for start, end in runs]
+    return [(folded[:start].strip(), folded[start:end], folded[end:].strip()) for start, end in runs]
+
+
 def parse_whole_number(text: str) -> int | None:
     """The one whole number in the message, in digits or words ("tengo treinta y cinco años" → 35)."""
     value = _single_amount(text, units=False)

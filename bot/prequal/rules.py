@@ -2,7 +2,7 @@
 
 ``evaluate`` is pure. It checks every rule (the list is stored as an audit trail), and when one fails,
 the first failing rule in the data's order decides what we tell the person: a plain explanation and
-what they can do next, with the wait filled in ("Vuelva a escribirnos en 3 meses"). It is an
+what they can do next, with the wait filled in ("Escríbanos de nuevo en 3 meses"). It is an
 indication for an adviser to continue, never a credit decision.
 """
 

@@ -67,11 +67,12 @@ class SectorCatalogue(BaseModel):
         return next((sector for sector in self.sectors if key in sector.keys), None)
 
 
-def match_sector(text: str, catalogue: SectorCatalogue) -> Sector | None:
+def match_sector(text: str, catalogue: SectorCatalogue, *, spelling: bool = True) -> Sector | None:
     """The sector a message describes ("tengo una peluqueria" → belleza), or None to ask with the menu.
 
-    Whole words first, the longest alias winning ("taller de confeccion" over "taller"); then close
-    spellings of single words or phrases. Two different sectors equally good → None.
+    Whole words first, the longest alias winning ("taller de confeccion" over "taller"); then, unless
+    ``spelling`` is off (a long message said for another reason), close spellings of single words or
+    phrases. Two different sectors equally good → None.
     """
     tokens = normalise(text).split()
     sizes = range(min(MAX_WORDS, len(tokens)), 0, -1)
@@ -81,6 +82,8 @@ def match_sector(text: str, catalogue: SectorCatalogue) -> Sector | None:
         }
         if found:
             return found.popitem()[1] if len(found) == 1 else None
+    if not spelling:
+        return None
     return _closest([phrase for size in sizes for phrase in _phrases(tokens, size)], catalogue)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.menus import choice_index
+from bot.menus import choice_index, menu_number
 
 TITLES = ["Crédito", "Documentos", "Pagos", "Aprender", "Hablar con un asesor"]
 YES_NO = ["Sí", "No"]
@@ -36,3 +36,12 @@ def test_reply_picks_an_option(reply: str, titles: list[str], index: int) -> Non
 )  # fmt: skip
 def test_anything_else_goes_to_rasa(reply: str) -> None:
     assert choice_index(reply, TITLES) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "number"),
+    [("4", 4), ("4.", 4), ("la 2", 2), ("opcion cinco", 5), ("10", 10), ("11", None), ("0", None),
+     ("35 años", None), ("credito", None), ("1036123456", None)],
+)  # fmt: skip
+def test_menu_number(reply: str, number: int | None) -> None:
+    assert menu_number(reply) == number
