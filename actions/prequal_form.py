@@ -195,7 +195,8 @@ class ActionPrequalStart(Action):  # type: ignore[misc]
             )
         # A fresh start: what the person said before (the loan request itself), read now that consent
         # is given. A form left earlier is resumed as it was (its next answer only).
-        opening = {} if kept_before else answers_in_messages(request_texts(tracker.events), tracker.slots, data)
+        earlier = [] if kept_before else request_texts(tracker.events)
+        opening = answers_in_messages(earlier, tracker.slots, data)
         slots = {**tracker.slots, **opening, **answer}
         if opening:
             kept = noted(opening, data)
