@@ -194,11 +194,12 @@ class ActionPrequalStart(Action):  # type: ignore[misc]
             answer = answer_on_resume(
                 str(message.get("text") or ""), message.get("entities") or [], tracker.slots, data
             )
-        # What the person said before (the loan request itself, read only now that consent is given)
-        opening = answers_in_messages(request_texts(tracker.events), tracker.slots, data)
-        opening = {slot: value for slot, value in opening.items() if slot not in answer}
+        # A fresh start: what the person said before (the loan request itself), read now that consent
+        # is given. A form left earlier is resumed as it was (its next answer only).
+        earlier = [] if kept_before else request_texts(tracker.events)
+        opening = answers_in_messages(earlier, tracker.slots, data)
         slots = {**tracker.slots, **opening, **answer}
-        if opening and not kept_before:
+        if opening:
             kept = noted(opening, data)
             dispatcher.utter_message(
                 response="utter_prequal_start_noted" if kept else "utter_prequal_start_noted_plain",

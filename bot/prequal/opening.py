@@ -37,7 +37,8 @@ _SALES_AFTER: Final = re.compile(
 _NOT_MONEY_BEFORE: Final = re.compile(
     r"\b(?:cedula|cc|documento|celular|numero|telefono|nit|ppt)(?:\W+\w+){0,2}\W*$"
 )
-_LONG_DIGITS: Final = re.compile(r"^\d{9,}$")  # a phone or a cédula, not pesos
+_ONLY_DIGITS: Final = re.compile(r"^[\d.,' ]+$")
+MAX_BARE_NUMBER: Final = 100_000_000  # digits alone from here up are a phone or a cédula, not pesos
 
 _FOR: Final = frozenset({"pa", "para", "pal", "por"})
 _PURPOSE_VERBS: Final = frozenset({
@@ -106,7 +107,8 @@ def _loan_amounts(text: str) -> tuple[str, ...]:
         if _SALES_BEFORE.search(before) or _SALES_AFTER.search(after) or _NOT_MONEY_BEFORE.search(before):
             continue
         value = parse_money(amount)
-        if value is not None and value >= MIN_LOAN and not _LONG_DIGITS.match(amount):
+        bare = _ONLY_DIGITS.match(amount) is not None
+        if value is not None and value >= MIN_LOAN and not (bare and value >= MAX_BARE_NUMBER):
             amounts.append(amount)
     return tuple(amounts)
 

@@ -97,3 +97,18 @@ async def test_a_confused_loan_request_during_the_questions_is_answered_then_the
     assert dispatcher.messages[0]["response"] == "utter_prequal_in_progress"
     values = {event["name"]: event["value"] for event in result if event["event"] == "slot"}
     assert values["nombre"] is None and values.get("prequal_fallos") is None  # not a failed try
+
+
+async def test_a_form_left_earlier_is_resumed_with_its_next_answer_only() -> None:
+    message = {"text": "1.036.123.456", "intent": {"name": "inform", "confidence": 0.9}, "entities": []}
+    events = [
+        {"event": "action", "name": "action_session_start"},
+        _user("hola", "greet"),
+        {"event": "user", "text": "1.036.123.456", "parse_data": message},
+    ]
+    slots = {"nombre": "Ana Lucia Mejia", "edad": 31, "consentimiento": True, "solicitud_pendiente": True}
+    tracker = Tracker("c1", slots, message, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    result = await ActionPrequalStart().run(dispatcher, tracker, DOMAIN)
+    assert "ya tengo 3 de 10" in dispatcher.messages[0]["text"]
+    assert {event["name"] for event in result} & set(FORM_SLOTS) == {"numero_documento"}

@@ -104,12 +104,11 @@ async def test_full_prequalification_on_whatsapp_with_a_tapped_button(live: Stac
     phone = new_phone()
     turns = [
         ("Buenas, necesito un préstamo pa la finca", "Antes de pedirle datos"),
-        ("acepto", "10 preguntas"),
+        ("acepto", "anoté lo que me contó (Agro). Me faltan 9 preguntas"),  # "la finca": not asked again
         ("Jhon Fredy Gómez", "años tiene"),
         ("cuarenta y dos", "cédula"),
         ("PPT 1234567", "municipio"),
-        ("rionegro", "se dedica"),
-        ("cultivo de aguacate", "tiempo tiene"),
+        ("rionegro", "tiempo tiene"),
         ("2 años", "vende"),
         ("3 palos", "usaría"),
         ("abono y semillas", "dinero necesita"),

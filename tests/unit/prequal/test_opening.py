@@ -51,6 +51,7 @@ def data() -> PrequalData:
         ("necesito entre 1 y 2 millones", {}),  # two amounts: the form asks which
         ("necesito 500 pa surtir", {"destino_credito": "surtir"}),  # 500 what? the form asks
         ("mi cedula es 1036123456 y quiero un credito", {}),  # a cédula is not pesos
+        ("1.036.123.456", {}),  # nor is one written with dots
         ("tengo 35 años y 2 hijos, quiero un prestamo", {}),
     ],
 )  # fmt: skip
