@@ -1,5 +1,5 @@
 """Everything the pre-qualification form reads from data/: the rules, the municipalities, the sectors,
-the name rules, and the words of the loan-terms answers (their figures are the products' terms in the rules)."""
+the name rules, and the words of the loan-terms answers (their figures are the products' terms)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from bot.db import conversations, messages, outbound_status
 from bot.db.models import Contact, Message, StatusEvent, utcnow
 from bot.outbox import SendRetryLater, send_rows, send_unsent
 from bot.runtime import Runtime, build_runtime
-from bot.status_queue import apply_statuses_forever
+from bot.status_queue import apply_statuses_forever, statuses_key
 from tests.conftest import make_settings
 from tests.integration.web_server import serving
 
@@ -53,7 +53,12 @@ class Live:
         return list(answer.json()["messages"])
 
     async def drain_callbacks(self) -> None:
+        """Every callback the fake Twilio API owes has reached web, and the worker's loop applied it."""
         assert (await self.control.post("/fake-twilio/_control/drain")).json() == {"idle": True}
+        key = statuses_key(self.worker.settings.queue_name)
+        async with asyncio.timeout(10):  # the loop trims the list only after the batch is committed
+            while await self.worker.redis.llen(key):  # type: ignore[misc]
+                await asyncio.sleep(0.02)
 
     async def reply_row(self, body: str = "Hola, ¿en qué le ayudo?") -> tuple[Message, Contact]:
         """A reply stored by a turn ("sending"), as ``take_turn`` leaves it."""

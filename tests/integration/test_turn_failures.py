@@ -394,7 +394,7 @@ async def test_the_retry_of_a_failed_try_asks_again_instead_of_taking_its_fallba
 ) -> None:
     """Rasa holds "No le entendí." for the failed try: it is not an answer, the retry asks again."""
     conversation_id = await _conversation(runtime)
-    await _receive(runtime, conversation_id, "1", "a")
+    await _receive(runtime, conversation_id, "acepto", "a")  # not a bare number: no menu is remembered here
     failed_try = _failed_try_undone_by_rasa()
     rasa = FlakyRasa(actions_ok=False, answer=[{"text": "No le entendí."}], tracker_events=failed_try)
     with pytest.raises(TurnPostponed):
@@ -404,7 +404,7 @@ async def test_the_retry_of_a_failed_try_asks_again_instead_of_taking_its_fallba
     rasa.actions_ok = True  # back: the retry finds the failed try in the tracker, and asks again
     rasa.answer = [{"text": "Gracias. ¿Cuál es su nombre completo?"}]
     assert await run_conversation(runtime, rasa.client(), conversation_id) == 1
-    assert rasa.webhook_calls == ["1", "1"] and rasa.rewinds == 0  # Rasa had already undone it
+    assert rasa.webhook_calls == ["acepto", "acepto"] and rasa.rewinds == 0  # Rasa had already undone it
     [reply] = await _rows(runtime, "out")
     assert reply.body.startswith("Gracias")
     [inbound] = await _rows(runtime, "in")

@@ -11,6 +11,7 @@ import pytest
 
 from bot.settings import REAL_TWILIO_API, Settings
 from tests.conftest import ACCOUNT_SID, make_settings
+from tests.prod_data import real_data_dir
 from webhooks.access import is_loopback
 from webhooks.app import create_app
 
@@ -30,7 +31,11 @@ DEV_TOOL_PATHS = [
 @pytest.fixture
 def base(tmp_path: Path, redis_db: int) -> dict[str, object]:
     """A sqlite file and this test's Redis database: enough for the app's lifespan."""
-    return {"database_url": f"sqlite:///{tmp_path / 'famibot.db'}", "redis_db": redis_db}
+    return {
+        "database_url": f"sqlite:///{tmp_path / 'famibot.db'}",
+        "redis_db": redis_db,
+        "prod_data_dir": real_data_dir(tmp_path),
+    }
 
 
 def dev(base: dict[str, object], **overrides: object) -> Settings:
@@ -47,6 +52,7 @@ def prod(base: dict[str, object], **overrides: object) -> Settings:
         rasa_token="3f1c0d5e8a7b4c2e9d6f1a0b",
         twilio_api_base_url=REAL_TWILIO_API,
         ops_token=OPS_TOKEN,
+        data_dir=base["prod_data_dir"],
         **overrides,
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,11 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from bot.settings import Settings
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, REDIS_BASE
 from tests.e2e.processes import ROOT, Process, child_env, free_port
+from tests.prod_data import real_data_dir
 
 OPS_TOKEN = "c2f9e1d04b7a6e35f8d2c1b0"
 
@@ -29,19 +28,6 @@ def env_without_app_env(extra: dict[str, str]) -> dict[str, str]:
 
 def web_command(port: int) -> list[str]:
     return [sys.executable, "-m", "uvicorn", "webhooks.app:create_app", "--factory", "--port", str(port)]
-
-
-def real_data_dir(tmp_path: Path) -> Path:
-    """The shipped data/ with the organisation's own consent details instead of the placeholders."""
-    data = shutil.copytree(ROOT / "data", tmp_path / "data")
-    consent = yaml.safe_load((data / "consent.yml").read_text(encoding="utf-8"))
-    consent |= {
-        "organisation": "Corporación Manos que Emprenden",
-        "contact": "datos@manosqueemprenden.co",
-        "policy_url": "manosqueemprenden.co/datos",
-    }
-    (data / "consent.yml").write_text(yaml.safe_dump(consent, allow_unicode=True), encoding="utf-8")
-    return data
 
 
 def prod_env(tmp_path: Path, redis_db: int, data_dir: Path) -> dict[str, str]:

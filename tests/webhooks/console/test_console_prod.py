@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.settings import REAL_TWILIO_API
 from tests.conftest import make_settings
+from tests.prod_data import real_data_dir
 from tests.webhooks.console.conftest import Console, login, seed
 from webhooks.app import create_app
 
@@ -16,7 +17,8 @@ async def test_prod_cookie_is_secure(tmp_path: Path, redis_db: int) -> None:
 
     url, _ = create_database("sqlite", tmp_path)
     settings = make_settings(url, redis_db, app_env="prod", dev_tools=False, rasa_token="3f1c0d5e8a7b4c2e9d6f1a0b",
-                             twilio_api_base_url=REAL_TWILIO_API, ops_token="c2f9e1d04b7a6e35f8d2c1b0")  # fmt: skip
+                             twilio_api_base_url=REAL_TWILIO_API, ops_token="c2f9e1d04b7a6e35f8d2c1b0",
+                             data_dir=real_data_dir(tmp_path))  # fmt: skip
     sys.modules.pop("webhooks.dev", None)
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -1,0 +1,27 @@
+"""The shipped data/ as an organisation would deploy it: its own consent details, not the placeholders.
+
+Production refuses to start while data/consent.yml names the example organisation (bot/consent.py), so a
+test of a production process or runtime runs on this copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from tests.e2e.processes import ROOT
+
+
+def real_data_dir(tmp_path: Path) -> Path:
+    """A copy of data/ under ``tmp_path`` with the organisation's own consent details."""
+    data = shutil.copytree(ROOT / "data", tmp_path / "data")
+    consent = yaml.safe_load((data / "consent.yml").read_text(encoding="utf-8"))
+    consent |= {
+        "organisation": "Corporación Manos que Emprenden",
+        "contact": "datos@manosqueemprenden.co",
+        "policy_url": "manosqueemprenden.co/datos",
+    }
+    (data / "consent.yml").write_text(yaml.safe_dump(consent, allow_unicode=True), encoding="utf-8")
+    return data
