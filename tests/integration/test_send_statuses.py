@@ -56,9 +56,11 @@ class Live:
         """Every callback the fake Twilio API owes has reached web, and the worker's loop applied it."""
         assert (await self.control.post("/fake-twilio/_control/drain")).json() == {"idle": True}
         key = statuses_key(self.worker.settings.queue_name)
-        async with asyncio.timeout(10):  # the loop trims the list only after the batch is committed
-            while await self.worker.redis.llen(key):  # type: ignore[misc]
-                await asyncio.sleep(0.02)
+        for _ in range(500):  # the loop trims the list only after the batch is committed
+            if not await self.worker.redis.llen(key):  # type: ignore[misc]
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("queued status callbacks not applied within 10 s")
 
     async def reply_row(self, body: str = "Hola, ¿en qué le ayudo?") -> tuple[Message, Contact]:
         """A reply stored by a turn ("sending"), as ``take_turn`` leaves it."""
