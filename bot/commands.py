@@ -30,6 +30,7 @@ COMMAND_KEY = "famibot_command"
 
 
 CONSENT_ASKED_TTL_S = 7 * 24 * 3600
+CONSENT_RECENT_S = 30 * 60  # the full text is still on the screen above: a re-ask may refer to it
 
 
 def commands_in(replies: list[BotReply]) -> dict[str, dict[str, object]]:
@@ -77,20 +78,31 @@ def _consent_key(conversation_id: int) -> str:
     return f"famibot:consent-asked:{conversation_id}"
 
 
+def _consent_recent_key(conversation_id: int) -> str:
+    return f"famibot:consent-shown-recently:{conversation_id}"
+
+
 async def ask_consent(
     runtime: Runtime, conversation: Conversation, message: Message, replies: list[BotReply]
 ) -> list[Message]:
     """Show the consent text of data/consent.yml and remember which version was shown; a file sent
     before consent was not kept (bot/media_policy.py), and the question starts by saying so.
 
-    Asked again on SMS right after answering another question ("¿cuánto es el interés?"), the full text
-    was the message before and the answer and the full text together would not fit the turn's SMS
-    budget: the short re-ask refers to it, and the version shown before stays the one recorded.
+    Asked again on SMS right after answering another question ("¿cuánto es el interés?"), or within
+    ``CONSENT_RECENT_S`` of showing the full text, the full text is still on the screen above (and the
+    answer and the full text together would not fit the turn's SMS budget): the short re-ask refers to
+    it, and the version shown before stays the one recorded.
     """
     key, words = _consent_key(conversation.id), _words(replies)
-    again = bool(words) and conversation.channel == "sms" and await runtime.redis.get(key) is not None
+    recent = _consent_recent_key(conversation.id)
+    shown_before = await runtime.redis.get(key) is not None
+    # A reply that is not an answer ("q? no entiendo") right after the full text: the short re-ask too.
+    again = (
+        conversation.channel == "sms" and shown_before and (bool(words) or await runtime.redis.exists(recent))
+    )
     if not again:
         await runtime.redis.set(key, runtime.consent.version, ex=CONSENT_ASKED_TTL_S)
+        await runtime.redis.set(recent, 1, ex=CONSENT_RECENT_S)
     held = [BotReply(text=runtime.consent.media_held)] if has_held_media(message.media) else []
     question = runtime.consent.question(again=again)
     return await store_replies(runtime, conversation, message, [*held, *words, question])

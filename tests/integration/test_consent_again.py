@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import _consent_key, ask_consent
+from bot.commands import _consent_key, _consent_recent_key, ask_consent
 from bot.db import conversations, messages
 from bot.db.models import Conversation, Message, utcnow
 from bot.rasa_client import BotReply
@@ -57,3 +57,21 @@ async def test_consent_asked_again_after_an_answer(runtime: Runtime, channel: st
     else:
         assert runtime.consent.rendered in body
         assert await runtime.redis.get(_consent_key(conversation.id)) == runtime.consent.version.encode()
+
+
+async def test_a_reply_that_is_not_an_answer_gets_the_short_re_ask_while_the_text_is_recent_on_sms(
+    runtime: Runtime,
+) -> None:
+    """ "q? no entiendo yo quiero es un credito" right after the consent text: not the same long text again."""
+    conversation, first = await _inbound(runtime, "sms", "SM" + "3" * 32)
+    [full] = await ask_consent(runtime, conversation, first, [])
+    assert runtime.consent.rendered.split(":")[0] in full.body
+    _, second = await _inbound(runtime, "sms", "SM" + "4" * 32)
+    [short] = await ask_consent(runtime, conversation, second, [])
+    assert "como le conté arriba" in short.body and "1. Acepto" in short.body
+    assert runtime.consent.rendered.split(":")[0] not in short.body
+    assert await runtime.redis.get(_consent_key(conversation.id)) == runtime.consent.version.encode()
+    await runtime.redis.delete(_consent_recent_key(conversation.id))  # half an hour later
+    _, third = await _inbound(runtime, "sms", "SM" + "5" * 32)
+    [full_again] = await ask_consent(runtime, conversation, third, [])
+    assert runtime.consent.rendered.split(":")[0] in full_again.body
