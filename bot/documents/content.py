@@ -42,7 +42,7 @@ class FileLimits(BaseModel):
     min_long_side_px: int = Field(ge=1)
     analysis_long_side_px: int = Field(ge=64, le=4096)
     dark_max_mean: float = Field(ge=0, le=255)
-    blank_max_stddev: float = Field(ge=0, le=128)
+    blank_max_detail: float = Field(ge=0, le=128)
     min_sharpness: float = Field(ge=0)
     pdf_max_pages: int = Field(ge=1)
     jpeg_quality: int = Field(ge=50, le=95)

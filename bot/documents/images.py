@@ -3,7 +3,8 @@
 The pixel count is read from the header and refused above the limit before anything is decoded, and
 Pillow's own decompression-bomb alarm is a refusal too, never a log line. Measures are taken on a
 greyscale copy shrunk to ``analysis_long_side_px`` and cleaned of camera noise by a 3×3 median filter:
-brightness (mean grey), contrast (standard deviation) and sharpness (variance of the Laplacian).
+brightness (mean grey), detail (how far each pixel stands from its neighbourhood's average: a blank
+page under uneven light has almost none) and sharpness (variance of the Laplacian).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 import pillow_heif
-from PIL import Image, ImageFilter, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat
 
 from bot.documents.content import FileLimits, Refusal
 from bot.documents.sniff import CONVERTED_KINDS, FileKind
@@ -36,7 +37,7 @@ class ImageMeasures:
     width: int  # as the person sees it (EXIF orientation applied)
     height: int
     mean: float  # 0 black … 255 white
-    stddev: float
+    detail: float  # RMS of grey minus its local average (box blur): 0 for a plain page
     sharpness: float  # variance of the Laplacian on the analysis copy
 
 
@@ -94,8 +95,9 @@ def measure(image: Image.Image, original_size: tuple[int, int], limits: FileLimi
     grey = _flatten(image).convert("L")
     grey.thumbnail((limits.analysis_long_side_px, limits.analysis_long_side_px))
     grey = grey.filter(ImageFilter.MedianFilter(3))
-    stat = ImageStat.Stat(grey)
-    return ImageMeasures(width, height, stat.mean[0], stat.stddev[0], laplacian_variance(grey))
+    local_average = grey.filter(ImageFilter.BoxBlur(max(1, limits.analysis_long_side_px // 80)))
+    detail = ImageStat.Stat(ImageChops.difference(grey, local_average)).rms[0]
+    return ImageMeasures(width, height, ImageStat.Stat(grey).mean[0], detail, laplacian_variance(grey))
 
 
 def laplacian_variance(grey: Image.Image) -> float:
@@ -122,8 +124,8 @@ def judge(measures: ImageMeasures, limits: FileLimits) -> tuple[Refusal, str] | 
     """The first problem that makes the photo useless, with its numbers for the log; ``None`` if fine."""
     if measures.mean < limits.dark_max_mean:
         return "too_dark", f"mean={measures.mean:.1f}"
-    if measures.stddev < limits.blank_max_stddev:
-        return "blank", f"stddev={measures.stddev:.1f}"
+    if measures.detail < limits.blank_max_detail:
+        return "blank", f"detail={measures.detail:.1f}"
     if measures.sharpness < limits.min_sharpness:
         return "blurred", f"sharpness={measures.sharpness:.0f}"
     return None

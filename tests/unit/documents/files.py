@@ -11,7 +11,6 @@ import pillow_heif
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from pypdf import PdfWriter
 
-
 _TILE = 257  # odd, so the tiles do not line up with the words
 
 
@@ -78,8 +77,14 @@ def pdf(pages: int = 1, *, user_password: str | None = None, owner_password: str
 
 def png_header(width: int, height: int) -> bytes:
     """A valid PNG whose header claims ``width``×``height`` over a tiny body: a decompression bomb."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(random.Random(0).randbytes(2048))) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(random.Random(0).randbytes(2048)))
+        + chunk(b"IEND", b"")
+    )
