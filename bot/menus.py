@@ -1,6 +1,6 @@
 """Numbered menus: buttons become "1. …" lines; a reply naming an option maps back to its payload.
 
-The last menu shown is remembered per conversation in Redis for 15 minutes, so "1", "la primera" or
+The last menu shown is remembered per conversation in Redis for an hour, so "1", "la primera" or
 "credito" reach Rasa as the button's payload, before NLU has to guess. A menu number that picks
 nothing (the menu was forgotten, or has fewer options) gets the main menu, unless a form is asking:
 then "4" is an answer ("¿hace cuántos años?").
@@ -17,7 +17,9 @@ from redis.asyncio import Redis
 from bot.rasa_client import Button, RasaClient
 from bot.text import normalise
 
-MENU_TTL_S = 15 * 60  # a 15-minute gap, or a new menu, replaces the remembered one
+# As long as Rasa's session remembers the question (session_expiration_time: 60 in nlu/domain/core.yml):
+# on SMS people answer "1" to the consent question an hour later, and must not get the main menu.
+MENU_TTL_S = 60 * 60
 _NUMBER_WORDS = {
     "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
     "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,

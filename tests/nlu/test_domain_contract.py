@@ -229,3 +229,13 @@ def test_no_custom_mapping_runs_an_action_on_every_message() -> None:
         name for name, slot in DOMAIN["slots"].items() for m in slot["mappings"] if m.get("action")
     ]
     assert with_action == []
+
+
+def test_a_remembered_menu_lasts_as_long_as_rasas_session() -> None:
+    """"1" answering the consent question 40 minutes later is still that answer, not the main menu: the
+    gateway remembers the last menu at least as long as Rasa's session remembers the question."""
+    from bot.menus import MENU_TTL_S
+
+    core = yaml.safe_load((NLU / "domain" / "core.yml").read_text(encoding="utf-8"))
+    session_minutes = core["session_config"]["session_expiration_time"]
+    assert MENU_TTL_S >= session_minutes * 60
