@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.command_payloads import commands_in, without_commands
+from bot.consent_steps import ask_consent, record_consent
 from bot.db import conversations, messages, prequal
-from bot.db.models import Consent, Contact, Conversation, Message, utcnow
+from bot.db.models import Contact, Conversation, Message, utcnow
 from bot.dialogue.prequal_texts import advisor_was_offered
 from bot.handoff.hours import handoff_reply
 from bot.handoff.tickets import close_on_opt_out, request_handoff, wait_for
 from bot.keywords import KeywordKind
 from bot.logs import get_logger
-from bot.media_policy import has_held_media
 from bot.menus import remember_menu
 from bot.my_data.answer import my_data_reply
 from bot.privacy import erase_personal_data, rasa_sender_ids, remote_copies
@@ -25,21 +26,6 @@ from bot.runtime import Runtime
 from bot.twilio_copies import delete_copies, retry_due_deletions
 
 log = get_logger(__name__)
-
-COMMAND_KEY = "famibot_command"
-
-
-CONSENT_ASKED_TTL_S = 7 * 24 * 3600
-CONSENT_RECENT_S = 30 * 60  # the full text is still on the screen above: a re-ask may refer to it
-
-
-def commands_in(replies: list[BotReply]) -> dict[str, dict[str, object]]:
-    """Command name → its payload, for the commands among Rasa's replies."""
-    return {str(r.custom[COMMAND_KEY]): r.custom for r in replies if COMMAND_KEY in r.custom}
-
-
-def _words(replies: list[BotReply]) -> list[BotReply]:
-    return [reply for reply in replies if COMMAND_KEY not in reply.custom]
 
 
 async def apply_commands(
@@ -63,7 +49,9 @@ async def apply_commands(
         return await delete_my_data(runtime, conversation, contact, message)
     if "my_data" in commands:  # what we hold (Ley 1581 art. 8): bot/my_data/
         listing = await my_data_reply(runtime, rasa, conversation, contact)
-        return await store_replies(runtime, conversation, message, [*_words(replies), BotReply(text=listing)])
+        return await store_replies(
+            runtime, conversation, message, [*without_commands(replies), BotReply(text=listing)]
+        )
     if "record_consent" in commands:
         accepted = commands["record_consent"].get("accepted") is True
         return await record_consent(runtime, conversation, contact, message, replies, accepted=accepted)
@@ -72,73 +60,6 @@ async def apply_commands(
             runtime, conversation, contact, message, replies, commands["record_prequal"]
         )
     return None
-
-
-def _consent_key(conversation_id: int) -> str:
-    return f"famibot:consent-asked:{conversation_id}"
-
-
-def _consent_recent_key(conversation_id: int) -> str:
-    return f"famibot:consent-shown-recently:{conversation_id}"
-
-
-async def ask_consent(
-    runtime: Runtime, conversation: Conversation, message: Message, replies: list[BotReply]
-) -> list[Message]:
-    """Show the consent text of data/consent.yml and remember which version was shown; a file sent
-    before consent was not kept (bot/media_policy.py), and the question starts by saying so.
-
-    Asked again on SMS right after answering another question ("¿cuánto es el interés?"), or within
-    ``CONSENT_RECENT_S`` of showing the full text, the full text is still on the screen above (and the
-    answer and the full text together would not fit the turn's SMS budget): the short re-ask refers to
-    it, and the version shown before stays the one recorded.
-    """
-    key, words = _consent_key(conversation.id), _words(replies)
-    recent = _consent_recent_key(conversation.id)
-    shown_before = await runtime.redis.get(key) is not None
-    # A reply that is not an answer ("q? no entiendo") right after the full text: the short re-ask too.
-    again = (
-        conversation.channel == "sms" and shown_before and (bool(words) or await runtime.redis.exists(recent))
-    )
-    if not again:
-        await runtime.redis.set(key, runtime.consent.version, ex=CONSENT_ASKED_TTL_S)
-        await runtime.redis.set(recent, 1, ex=CONSENT_RECENT_S)
-    held = [BotReply(text=runtime.consent.media_held)] if has_held_media(message.media) else []
-    question = runtime.consent.question(again=again)
-    return await store_replies(runtime, conversation, message, [*held, *words, question])
-
-
-async def record_consent(
-    runtime: Runtime,
-    conversation: Conversation,
-    contact: Contact,
-    message: Message,
-    replies: list[BotReply],
-    *,
-    accepted: bool,
-) -> list[Message]:
-    """Store the proof (time, channel, MessageSid, text version, purposes) with the replies, atomically."""
-    shown = await runtime.redis.get(_consent_key(conversation.id))
-    version = shown.decode() if isinstance(shown, bytes) else runtime.consent.version
-    async with runtime.sessions() as session, session.begin():
-        session.add(
-            Consent(
-                contact_id=contact.id,
-                conversation_id=conversation.id,
-                accepted=accepted,
-                channel=conversation.channel,
-                message_sid=message.twilio_sid,
-                text_version=version,
-                purposes=list(runtime.consent.purposes),
-                answered_at=utcnow(),
-            )
-        )
-        stored, menu = await add_replies(
-            runtime, session, conversation, message, _words(replies), purpose="reply"
-        )
-    await remember_menu(runtime.redis, conversation.id, menu)
-    log.info("consent recorded", conversation_id=conversation.id, accepted=accepted)
-    return stored
 
 
 async def record_prequal(
@@ -180,11 +101,11 @@ async def record_prequal(
                 )
                 handoff_id = request.id
             stored, menu = await add_replies(
-                runtime, session, conversation, message, _words(replies), purpose="reply"
+                runtime, session, conversation, message, without_commands(replies), purpose="reply"
             )
     except prequal.MalformedPrequalPayload as exc:  # the reason names fields, never values
         log.error("pre-qualification not stored", conversation_id=conversation.id, reason=str(exc))
-        return await store_replies(runtime, conversation, message, _words(replies))
+        return await store_replies(runtime, conversation, message, without_commands(replies))
     await remember_menu(runtime.redis, conversation.id, menu)
     log.info(
         "pre-qualification recorded" if created else "pre-qualification already recorded",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import _consent_key, _consent_recent_key, ask_consent
+from bot.consent_steps import _consent_key, _consent_recent_key, ask_consent
 from bot.db import conversations, messages
 from bot.db.models import Conversation, Message, utcnow
 from bot.rasa_client import BotReply

@@ -145,7 +145,7 @@ def _domain_text(name: str) -> str:
 
 
 # What follows the answer in the same turn: the menu hint outside the form, the form's longest question,
-# the short consent re-ask (bot/commands.py ask_consent) with its numbered options.
+# the short consent re-ask (bot/consent_steps.py ask_consent) with its numbered options.
 AFTER = {
     "free": BotReply(text=_domain_text("utter_more")),
     "form": BotReply(text=_domain_text("utter_ask_numero_documento")),
