@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Consent
 
 
-async def has_accepted_consent(session: AsyncSession, *, contact_id: int) -> bool:
-    """True when the contact's latest answer to the consent question was yes."""
+async def has_accepted_consent(session: AsyncSession, *, contact_id: int, kind: str = "general") -> bool:
+    """True when the contact's latest answer to the consent question of this ``kind`` was yes."""
     accepted = await session.scalar(
         select(Consent.accepted)
-        .where(Consent.contact_id == contact_id)
+        .where(Consent.contact_id == contact_id, Consent.kind == kind)
         .order_by(Consent.answered_at.desc(), Consent.id.desc())
         .limit(1)
     )

@@ -98,7 +98,7 @@ async def funnel(session: AsyncSession, *, since: datetime) -> Funnel:
     """Contacts first seen in the period, and how many of them reached each later step."""
     new_contacts = select(Contact.id).where(Contact.created_at >= since)
     consented = select(func.count(distinct(Consent.contact_id))).where(
-        Consent.accepted.is_(True), Consent.contact_id.in_(new_contacts)
+        Consent.accepted.is_(True), Consent.kind == "general", Consent.contact_id.in_(new_contacts)
     )
     prequalified = select(func.count(distinct(PrequalEvaluation.contact_id))).where(
         PrequalEvaluation.outcome == "prequalified", PrequalEvaluation.contact_id.in_(new_contacts)

@@ -232,6 +232,9 @@ class Consent(Base):
     message_sid: Mapped[str | None] = mapped_column(String(64))  # the answer's Twilio MessageSid
     text_version: Mapped[str] = mapped_column(String(64))  # SHA-256 of the consent text shown
     purposes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # general: the first consent (data/consent.yml); sensitive: the explicit consent for sensitive data
+    # (Ley 1581 art. 6) asked before the first ID photo (data/documents.yml).
+    kind: Mapped[str] = mapped_column(String(16), default="general", server_default="general")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -279,3 +282,110 @@ class TwilioDeletion(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DocumentRequest(Base):
+    """The documents one loan application needs (issue 11): made when a pre-qualification says yes.
+
+    ``status``: collecting -> complete (every item received; a review ticket is open) -> closed (a
+    consultant approved every item, or the application was withdrawn or erased). One request that is
+    not closed per conversation. ``formal``: is the business registered (asked before the RUT)?
+    ``sms_route``: what an SMS user chose instead of photos (relative | office | call), with the short
+    ``relative_code`` a relative's WhatsApp sends to join the same checklist.
+    """
+
+    __tablename__ = "document_requests"
+    __table_args__ = (
+        Index(
+            "uq_document_requests_one_open",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    evaluation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prequal_evaluations.id", ondelete="SET NULL")
+    )
+    product_id: Mapped[str] = mapped_column(String(64))
+    formal: Mapped[bool | None] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16), default="collecting")
+    sms_route: Mapped[str | None] = mapped_column(String(16))
+    relative_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DocumentFile(Base):
+    """One file kept for an application: a random storage name under MEDIA_DIR, owner-only, never
+    served without a consultant's login. ``sha256`` of the stored bytes tells the same file twice."""
+
+    __tablename__ = "document_files"
+    __table_args__ = (UniqueConstraint("request_id", "sha256", name="uq_document_files_request_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("document_requests.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    storage_key: Mapped[str] = mapped_column(String(120), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # image | pdf
+    content_type: Mapped[str] = mapped_column(String(40))
+    bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DocumentItem(Base):
+    """One required document of a request (data/documents.yml ``items``), in the order it is asked.
+
+    ``status``: pending -> received (a file serves it) -> approved | rejected (by a consultant, with a
+    ``rejection_reason`` from data/documents.yml; a rejected item is asked for again and a new file
+    makes it received). ``file_id``: the file that serves it now.
+    """
+
+    __tablename__ = "document_items"
+    __table_args__ = (UniqueConstraint("request_id", "item_id", name="uq_document_items_request_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("document_requests.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("document_files.id", ondelete="SET NULL"))
+    rejection_reason: Mapped[str | None] = mapped_column(String(40))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class DocumentView(Base):
+    """Audit: a consultant looked at a document file (thumbnail or whole). Kept after erasure, without
+    the file (``file_id`` becomes NULL) so that who looked when stays answerable."""
+
+    __tablename__ = "document_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document_files.id", ondelete="SET NULL"), index=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # thumbnail | full
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

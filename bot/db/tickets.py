@@ -197,7 +197,7 @@ async def summary_facts(
     contact = await session.get(Contact, conversation.contact_id)
     consent = await session.scalar(
         select(Consent)
-        .where(Consent.contact_id == conversation.contact_id)
+        .where(Consent.contact_id == conversation.contact_id, Consent.kind == "general")
         .order_by(Consent.answered_at.desc(), Consent.id.desc())
         .limit(1)
     )

@@ -39,7 +39,10 @@ async def held_data(
     )
     files = sum(1 for items in media for item in items or [] if isinstance(item, dict) and item.get("key"))
     consent = await session.scalar(
-        select(Consent).where(Consent.contact_id == contact_id).order_by(Consent.answered_at.desc()).limit(1)
+        select(Consent)
+        .where(Consent.contact_id == contact_id, Consent.kind == "general")
+        .order_by(Consent.answered_at.desc())
+        .limit(1)
     )
     results = (
         await session.scalars(
