@@ -22,6 +22,7 @@ import httpx
 from bench.ack import signed_form
 from bench.stack import ACCOUNT_SID, AUTH_TOKEN
 from bench.stats import summary_ms
+from bot.rasa_client import parse_answer
 
 TEXTS = ("hola", "gracias", "menu", "como pago la cuota", "eres un robot?", "que requisitos piden", "chao")
 LIST_PATH = f"/fake-twilio/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
@@ -168,7 +169,7 @@ async def run_rasa_direct(
                 errors.append(type(exc).__name__)
                 continue
             elapsed = time.perf_counter() - t0
-            if response.status_code != 200 or not response.json():
+            if response.status_code != 200 or not parse_answer(response.json()).replies:
                 errors.append(f"http_{response.status_code}" if response.status_code != 200 else "empty")
                 continue
             latencies.append(elapsed)

@@ -33,6 +33,8 @@ RASA_DEFAULT_ACTIONS = frozenset(
     }
 )
 PROBE_TIMEOUT_S = 1.0
+# The last item of famibot's REST channel (nlu/famibot_channel/): the errors Rasa met in the turn.
+TURN_REPORT_KEY = "famibot_turn"
 UNDO_KEY = "famibot_undo"  # metadata of the rewind the gateway appends to undo a failed turn
 
 
@@ -89,6 +91,30 @@ class TrackedTurn:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RasaAnswer:
+    """The bot's replies to one message, and how many errors Rasa met while handling it (``None``:
+    Rasa's own REST channel, which does not say; then only the action server's health can tell)."""
+
+    replies: list[BotReply]
+    errors: int | None = None
+
+
+def parse_answer(items: list[Any]) -> RasaAnswer:
+    errors = None
+    replies = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        custom = item.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get(TURN_REPORT_KEY), dict):
+            reported = custom[TURN_REPORT_KEY].get("errors")
+            errors = reported if isinstance(reported, int) and reported >= 0 else 1
+            continue
+        replies.append(parse_reply(item))
+    return RasaAnswer(replies, errors)
+
+
 class RasaClient:
     def __init__(
         self,
@@ -106,6 +132,10 @@ class RasaClient:
         self._actions = actions_url.rstrip("/") if actions_url else None
 
     async def send(self, *, sender_id: str, message: str, metadata: dict[str, Any]) -> list[BotReply]:
+        return (await self.answer(sender_id=sender_id, message=message, metadata=metadata)).replies
+
+    async def answer(self, *, sender_id: str, message: str, metadata: dict[str, Any]) -> RasaAnswer:
+        """The REST channel's answer: the replies, and whether Rasa met errors (famibot's channel)."""
         payload = {"sender": sender_id, "message": message, "metadata": metadata}
         try:
             response = await self._client.post(
@@ -118,7 +148,7 @@ class RasaClient:
         items = response.json()
         if not isinstance(items, list):
             raise RasaUnavailable("REST channel answered something other than a list")
-        return [parse_reply(item) for item in items if isinstance(item, dict)]
+        return parse_answer(items)
 
     async def replies_in_tracker(self, *, sender_id: str, message_sid: str) -> list[BotReply] | None:
         """The bot's replies to our message if Rasa recorded it (and it was not rewound), else ``None``."""
@@ -165,8 +195,11 @@ class RasaClient:
         """Does the Rasa server answer at all? (Tells "Rasa is down" from "this message fails".)"""
         return await self._answers_200(f"{self._base}/")
 
-    async def actions_healthy(self) -> bool:
-        """Does the action server answer its health check? (No action server configured: assume yes.)"""
+    async def actions_healthy(self, answer: RasaAnswer | None = None) -> bool:
+        """Did the turn's actions run? famibot's channel says it (no errors met); else: does the action
+        server answer its health check? (No action server configured: assume yes.)"""
+        if answer is not None and answer.errors == 0:
+            return True
         return self._actions is None or await self._answers_200(f"{self._actions}/health")
 
     async def _answers_200(self, url: str) -> bool:

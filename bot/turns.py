@@ -268,11 +268,12 @@ async def _ask_rasa(
     }
     sender_id = conversation.rasa_sender_id
     try:
-        replies = await rasa.send(sender_id=sender_id, message=text, metadata=metadata)
+        answer = await rasa.answer(sender_id=sender_id, message=text, metadata=metadata)
     except RasaUnavailable:
         RASA_CALLS.labels(outcome="unavailable").inc()
         raise
-    actions_healthy = await rasa.actions_healthy()
+    replies = answer.replies
+    actions_healthy = await rasa.actions_healthy(answer)  # no probe when Rasa met no error
     if replies and actions_healthy:
         RASA_CALLS.labels(outcome="ok").inc()
         return replies
