@@ -38,7 +38,7 @@ async def items_with_files(
         .where(DocumentItem.request_id == request_id)
         .order_by(DocumentItem.position, DocumentItem.id)
     )
-    return [(item, file) for item, file in rows.tuples().all()]
+    return [(item, file) for item, file in rows.all()]
 
 
 async def file_of_conversation(
@@ -70,7 +70,7 @@ async def item_of_conversation(
         .where(DocumentItem.id == item_row_id, DocumentRequest.conversation_id == conversation_id)
         .with_for_update()
     )
-    found = row.tuples().first()
+    found = row.first()
     return (found[0], found[1]) if found else None
 
 
