@@ -45,7 +45,9 @@ async def _visible_ticket(runtime: Runtime, ticket_id: int, visitor: Visitor) ->
     return ticket
 
 
-async def _context(runtime: Runtime, ticket: HandoffRequest, visitor: Visitor) -> dict[str, Any]:
+async def _context(
+    runtime: Runtime, ticket: HandoffRequest, visitor: Visitor, *, with_documents: bool = True
+) -> dict[str, Any]:
     now, user = utcnow(), visitor.user
     async with runtime.sessions() as db:
         conversation = await db.get(Conversation, ticket.conversation_id)
@@ -59,8 +61,10 @@ async def _context(runtime: Runtime, ticket: HandoffRequest, visitor: Visitor) -
         )
         assignee = await ticket_queries.assignee_name(db, ticket_id=ticket.id)
         content = console_content(runtime)
-        documents = await documents_panel(
-            db, conversation_id=conversation.id, ticket_id=ticket.id, content=content
+        documents = (
+            await documents_panel(db, conversation_id=conversation.id, ticket_id=ticket.id, content=content)
+            if with_documents
+            else None
         )
         colleagues = [
             u for u in await users.active_users(db)
@@ -90,7 +94,7 @@ async def transcript_rows(
     request: Request, ticket_id: int, runtime: RuntimeDep, visitor: VisitorDep
 ) -> Response:
     ticket = await _visible_ticket(runtime, ticket_id, visitor)
-    context = await _context(runtime, ticket, visitor)
+    context = await _context(runtime, ticket, visitor, with_documents=False)  # polled every 2 s
     return templates().TemplateResponse(request, "_transcript.html", context)
 
 
