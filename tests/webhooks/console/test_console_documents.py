@@ -316,3 +316,25 @@ async def test_a_ticket_held_by_someone_else_is_reviewed_only_by_them(console: C
     async with console.runtime.sessions() as db:
         item = await db.get(DocumentItem, files["cedula_frente"].row_id)
         assert item is not None and item.status == "received"
+
+
+async def test_an_opted_out_person_is_not_written_to_but_the_item_is_sent_back(console: Console) -> None:
+    async with console.runtime.sessions() as db, db.begin():
+        conversation = await db.get(Conversation, console.conversation_id)
+        contact = await db.get(Contact, conversation.contact_id) if conversation else None
+        assert contact is not None
+        contact.opted_out_at = utcnow()
+    files = await seeded(console)
+    reject = f"/console/tickets/{console.ticket_id}/documentos/items/{files['cedula_frente'].row_id}/rechazar"
+    async with console.client() as http:
+        await login(http, "ana")
+        await http.post(reject, data={"csrf_token": await csrf_of(http), "motivo": "expired"})
+        page = await http.get(f"/console/tickets/{console.ticket_id}")
+        unsent = console.runtime.consultant.notices.document_rejected_unsent
+        assert notice(page) == unsent.format(item="Cédula por delante")
+    async with console.runtime.sessions() as db:
+        assert (await db.scalars(select(Message))).all() == []
+        item = await db.get(DocumentItem, files["cedula_frente"].row_id)
+        assert item is not None and (item.status, item.rejection_reason) == ("rejected", "expired")
+        event = await db.scalar(select(TicketEvent).where(TicketEvent.kind == "document_rejected"))
+        assert event is not None and (event.detail["sent"], event.detail["why"]) == (False, "opted_out")
