@@ -16,6 +16,8 @@ from bot.consent import ConsentText, load_consent, refuse_placeholders
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.inbound_store import InboundStore
 from bot.db.sync_lane import SyncLane
+from bot.documents.content import DocumentsData, load_documents
+from bot.documents.reasons import RejectionReasons, load_rejection_reasons
 from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.handoff.rules import HandoffRules, load_handoff_rules
@@ -44,6 +46,8 @@ class Runtime:
     consultant: ConsultantContent  # outcomes, canned replies, notices (data/handoff.yml)
     lane: SyncLane  # the web's short writes (inbound messages, status callbacks) in one hop each
     inbound: InboundStore  # the webhook's one write, its statements built once
+    documents: DocumentsData  # checklists, file limits, refusals (data/documents.yml)
+    rejection_reasons: RejectionReasons  # why a consultant sends a document back (same file)
 
     async def close(self) -> None:
         self.lane.close()
@@ -63,6 +67,8 @@ async def build_runtime(settings: Settings) -> Runtime:
     failures = load_failure_replies(settings.data_dir / "failures.yml")
     handoff = load_handoff_rules(settings.data_dir)
     consultant = load_consultant_content(settings.data_dir / "handoff.yml", templates)
+    documents = load_documents(settings.data_dir)
+    rejection_reasons = load_rejection_reasons(documents)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -96,4 +102,6 @@ async def build_runtime(settings: Settings) -> Runtime:
         consultant,
         lane,
         InboundStore(engine, lane),
+        documents,
+        rejection_reasons,
     )

@@ -78,6 +78,8 @@ class DocumentsData(BaseModel):
     refusals: dict[Refusal, str]
     items: tuple[Item, ...] = Field(min_length=1)
     checklists: dict[str, tuple[str, ...]] = Field(min_length=1)
+    # The console's reasons for sending a document back: validated by bot/documents/reasons.py.
+    rejection_reasons: dict[str, object] = Field(default_factory=dict)
 
     @field_validator("refusals")
     @classmethod

@@ -68,11 +68,24 @@ class Notices(BaseModel):
     transferred: str
     note_empty: str
     note_saved: str
+    # The documents panel (bot/documents/review.py): each names the document with {item}.
+    document_approved: str
+    documents_approved: str
+    document_rejected: str
+    document_rejected_held: str
+    document_rejected_unsent: str
+    document_not_reviewable: str
+    unknown_rejection_reason: str
 
     @model_validator(mode="after")
     def _placeholders(self) -> Notices:
         if "{max}" not in self.too_long or "{name}" not in self.transferred:
             raise ValueError("too_long needs {max} and transferred needs {name}")
+        about_an_item = (self.document_approved, self.documents_approved, self.document_rejected,
+                         self.document_rejected_held, self.document_rejected_unsent,
+                         self.document_not_reviewable)  # fmt: skip
+        if any("{item}" not in notice for notice in about_an_item):
+            raise ValueError("the documents panel's notices name the document: {item}")
         return self
 
 
