@@ -16,6 +16,7 @@ from bot.consent import ConsentText, load_consent, refuse_placeholders
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.inbound_store import InboundStore
 from bot.db.sync_lane import SyncLane
+from bot.documents.content import DocumentsData, load_documents
 from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.handoff.rules import HandoffRules, load_handoff_rules
@@ -44,6 +45,7 @@ class Runtime:
     consultant: ConsultantContent  # outcomes, canned replies, notices (data/handoff.yml)
     lane: SyncLane  # the web's short writes (inbound messages, status callbacks) in one hop each
     inbound: InboundStore  # the webhook's one write, its statements built once
+    documents: DocumentsData  # checklists, file limits and the flow's words (data/documents.yml)
 
     async def close(self) -> None:
         self.lane.close()
@@ -63,6 +65,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     failures = load_failure_replies(settings.data_dir / "failures.yml")
     handoff = load_handoff_rules(settings.data_dir)
     consultant = load_consultant_content(settings.data_dir / "handoff.yml", templates)
+    documents = load_documents(settings.data_dir)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -96,4 +99,5 @@ async def build_runtime(settings: Settings) -> Runtime:
         consultant,
         lane,
         InboundStore(engine, lane),
+        documents,
     )

@@ -68,7 +68,16 @@ def test_branches_naming_a_municipality_not_in_the_csv_are_refused() -> None:
     branches = Branches.model_validate(
         {
             "default_branch": "a",
-            "branches": [{"id": "a", "name": "A", "area": "x", "municipalities": ["05999"]}],
+            "branches": [
+                {
+                    "id": "a",
+                    "name": "A",
+                    "area": "x",
+                    "address": "Calle 1",
+                    "hours": "lunes a viernes",
+                    "municipalities": ["05999"],
+                }
+            ],
         }
     )
     with pytest.raises(ValueError, match="05999"):
