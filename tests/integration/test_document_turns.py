@@ -5,12 +5,11 @@ Redis, the fake Twilio API serving real Pillow/pypdf files, Rasa scripted with t
 from __future__ import annotations
 
 import stat
-from io import BytesIO
 
 from PIL import Image
 from sqlalchemy import select
 
-from bot.db.models import Consent, DocumentFile, DocumentRequest, HandoffRequest, TicketEvent
+from bot.db.models import Consent, HandoffRequest, TicketEvent
 from bot.runtime import Runtime
 from tests.integration.documents_setup import (
     DOCUMENTS,
@@ -29,7 +28,7 @@ from tests.integration.documents_setup import (
     say,
     the_request,
 )
-from tests.integration.fake_twilio_app import attach_fake_twilio, media_files
+from tests.integration.fake_twilio_app import FakeTwilio, attach_fake_twilio, media_files
 
 JPEG, PDF = "image/jpeg", "application/pdf"
 
@@ -119,7 +118,7 @@ async def test_a_full_checklist_on_whatsapp(runtime: Runtime) -> None:
     )
 
 
-async def _asked_for_the_front(runtime: Runtime, phone: str) -> tuple[Dialogue, int, object]:
+async def _asked_for_the_front(runtime: Runtime, phone: str) -> tuple[Dialogue, int, FakeTwilio]:
     fake, dialogue = attach_fake_twilio(runtime), Dialogue()
     conversation_id = await person(runtime, phone=phone)
     opened = await prequalify(runtime, dialogue, fake, conversation_id)
