@@ -12,6 +12,7 @@ from bot.db.models import (
     DocumentItem,
     DocumentRequest,
     DocumentView,
+    Message,
     TicketEvent,
     utcnow,
 )
@@ -82,6 +83,16 @@ async def test_sms_routes_and_a_relatives_whatsapp_filling_the_same_checklist(ru
     owned = await items(runtime, request.id)
     assert owned["cedula_frente"].status == owned["cedula_reverso"].status == "received"
     assert {f.request_id for f in await files(runtime)} == {request.id}
+
+    said = await say(runtime, dialogue, fake, relative, files=((a_pdf(), PDF), (photo(33), JPEG)))
+    assert "Un asesor los va a revisar" in said and (await the_request(runtime, owner)).status == "complete"
+    async with runtime.sessions() as session:  # the owner, on SMS, gets the summary too
+        [summary] = (
+            await session.scalars(select(Message).where(Message.purpose == "documents_complete"))
+        ).all()
+    assert (summary.conversation_id, summary.status) == (owner, "pending")
+    assert summary.body.startswith(fold_to_gsm7("Recibimos todos sus documentos"))
+    assert await runtime.redis.exists(f"arq:job:drain:documents-complete:{owner}")
 
     stranger = await person(runtime, phone="+573008888888")
     await say(runtime, dialogue, fake, stranger, body="FAMI-ZZZZZZ")  # no such code: an ordinary message
