@@ -105,7 +105,9 @@ async def record_prequal(
                     rules=runtime.handoff,
                 )
                 handoff_id = request.id
-                documents = await open_after_prequal(runtime, session, conversation, evaluation)
+                documents = await open_after_prequal(
+                    runtime, session, conversation, evaluation, before=without_commands(replies)
+                )
             told = [*without_commands(replies), *documents]
             stored, menu = await add_replies(runtime, session, conversation, message, told, purpose="reply")
     except prequal.MalformedPrequalPayload as exc:  # the reason names fields, never values

@@ -25,11 +25,12 @@ from bot.documents.flow import (
     target_of,
 )
 from bot.documents.steps import AskSensitiveConsent, as_route, new_relative_code
-from bot.documents.words import listing, no_request, route_text, status_lines
+from bot.documents.words import listing, no_request, route_text, sms_pointer, status_lines
 from bot.handoff.tickets import request_handoff
 from bot.logs import get_logger
 from bot.menus import remember_menu
 from bot.rasa_client import BotReply
+from bot.rendering import render_turn
 from bot.replies import add_replies
 from bot.runtime import Runtime
 
@@ -46,9 +47,13 @@ async def open_after_prequal(
     session: AsyncSession,
     conversation: Conversation,
     evaluation: PrequalEvaluation,
+    *,
+    before: list[BotReply],
 ) -> list[BotReply]:
     """In the caller's transaction (the one storing a "prequalified" result): open the request and
-    return the checklist listing and the first question or ask, to follow the result's replies."""
+    return the checklist listing and the first question or ask, to follow the result's replies
+    (``before``). On SMS the result already fills the turn's one message: a one-option pointer to the
+    checklist and the ways to send it follows when it still fits, else nothing (the person asks)."""
     documents, now = runtime.documents, utcnow()
     if evaluation.product_id is None or evaluation.product_id not in documents.checklists:
         log.error("prequalified without a known product: no document request", evaluation_id=evaluation.id)
@@ -63,9 +68,14 @@ async def open_after_prequal(
         at=now,
     )
     schedule_reminder(request, now)
+    log.info("document request opened", conversation_id=conversation.id, request_id=request.id)
+    if conversation.channel == "sms":  # the result fills the turn: a pointer, if it fits
+        pointer = [sms_pointer(documents.conversation)]
+        budget = runtime.settings.sms_segment_budget
+        fits = len(render_turn([*before, *pointer], "sms", sms_segment_budget=budget).parts) <= 1
+        return pointer if fits else []
     now_standing = await standing(runtime, session, Target(request, linked=False), conversation)
     shown = [state.item for state in now_standing.situation.items]
-    log.info("document request opened", conversation_id=conversation.id, request_id=request.id)
     return [listing(documents.conversation, shown), await next_reply(runtime, session, now_standing)]
 
 

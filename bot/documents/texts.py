@@ -62,6 +62,8 @@ class FlowTexts(BaseModel):
     no_request: str = Text
     no_request_title: str = Title
     file_kept: str = Text
+    sms_after_result: str = Text
+    sms_after_result_title: str = Title
     sms_routes: str = Text
     route_relative_title: str = Title
     route_office_title: str = Title

@@ -27,6 +27,7 @@ from bot.rasa_client import BotReply, Button
 
 ASSIGN_INTENT = "/documents_assign"
 START_PREQUAL_PAYLOAD = "/request_loan"
+STATUS_PAYLOAD = "/documents_status"
 
 
 def payload(intent: str, **entities: str) -> str:
@@ -157,3 +158,10 @@ def which_item(texts: FlowTexts, candidates: Sequence[Item]) -> BotReply:
 def no_request(texts: FlowTexts, *, file_kept: bool) -> list[BotReply]:
     start = BotReply(text=texts.no_request, buttons=(Button(texts.no_request_title, START_PREQUAL_PAYLOAD),))
     return [BotReply(text=texts.file_kept), start] if file_kept else [start]
+
+
+def sms_pointer(texts: FlowTexts) -> BotReply:
+    """After the result on SMS: one option that asks for the checklist and the ways to send it."""
+    return BotReply(
+        text=texts.sms_after_result, buttons=(Button(texts.sms_after_result_title, STATUS_PAYLOAD),)
+    )

@@ -51,13 +51,15 @@ def sms(text: str) -> str:
 async def test_sms_routes_and_a_relatives_whatsapp_filling_the_same_checklist(runtime: Runtime) -> None:
     fake, dialogue = attach_fake_twilio(runtime), Dialogue()
     owner = await person(runtime, phone="+573001000010", channel="sms")
-    opened = flat(await prequalify(runtime, dialogue, fake, owner))
-    assert (
-        sms(TEXTS.sms_routes) in opened
-        and "1. WhatsApp de familiar" in opened
-        and "Responda 1, 2 o 3" in opened
-    )
-    assert sms(TEXTS.sensitive_consent) not in opened  # photos cannot come by SMS: the ways first
+    opened = await prequalify(runtime, dialogue, fake, owner)
+    assert "\n\n" not in opened  # one SMS message: the result fills the turn, a one-option pointer follows
+    pointer = f"{sms(TEXTS.sms_after_result)} 1. {sms(TEXTS.sms_after_result_title)} Responda 1."
+    assert flat(opened).endswith(pointer)
+    said = flat(await say(runtime, dialogue.command("documents_status"), fake, owner, body="1"))
+    assert dialogue.calls[-1]["message"] == "/documents_status"  # the remembered option, for Rasa
+    assert sms("- Cédula por delante: falta") in said and sms(TEXTS.sms_routes) in said
+    assert "1. WhatsApp de familiar" in said and "Responda 1, 2 o 3" in said
+    assert sms(TEXTS.sensitive_consent) not in said  # photos cannot come by SMS: the ways first
 
     said = flat(
         await say(runtime, dialogue.command("documents_sms_route", route="relative"), fake, owner, body="1")
