@@ -66,8 +66,14 @@ async def request_of(session: AsyncSession, *, conversation_id: int) -> Document
     )
 
 
-async def request_by_id(session: AsyncSession, *, request_id: int) -> DocumentRequest | None:
-    request = await session.get(DocumentRequest, request_id, populate_existing=True)
+async def request_by_id(
+    session: AsyncSession, *, request_id: int, for_update: bool = False
+) -> DocumentRequest | None:
+    """The request if it is not closed; ``for_update`` locks its row (PostgreSQL) so that the owner's
+    turn and a relative's turn fill its items one after the other (SQLite serialises writers itself)."""
+    request = await session.get(
+        DocumentRequest, request_id, populate_existing=True, with_for_update=for_update
+    )
     return request if request is not None and request.status in NOT_CLOSED else None
 
 

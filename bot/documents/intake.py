@@ -130,7 +130,7 @@ async def _store(
     documents, now = runtime.documents, utcnow()
     texts = documents.conversation
     async with runtime.sessions() as session, session.begin():
-        request = await db.request_by_id(session, request_id=target.request.id)
+        request = await db.request_by_id(session, request_id=target.request.id, for_update=True)
         assert request is not None  # the turn holds the conversation; a closed request: next turn
         target = Target(request, target.linked)
         before = await standing(runtime, session, target, conversation)

@@ -101,6 +101,7 @@ async def _assign(
         target = await target_of(runtime, session, conversation)
         if target is None:
             return await _told(runtime, conversation, message, session, [])
+        await db.request_by_id(session, request_id=target.request.id, for_update=True)  # one filler at a time
         before = await standing(runtime, session, target, conversation)
         told: list[BotReply] = []
         file = await session.get(DocumentFile, waiting[0]) if waiting else None
