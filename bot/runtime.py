@@ -46,7 +46,7 @@ class Runtime:
     consultant: ConsultantContent  # outcomes, canned replies, notices (data/handoff.yml)
     lane: SyncLane  # the web's short writes (inbound messages, status callbacks) in one hop each
     inbound: InboundStore  # the webhook's one write, its statements built once
-    documents: DocumentsData  # checklists, file limits, refusals (data/documents.yml)
+    documents: DocumentsData  # checklists, file limits and the flow's words (data/documents.yml)
     rejection_reasons: RejectionReasons  # why a consultant sends a document back (same file)
 
     async def close(self) -> None:

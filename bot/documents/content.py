@@ -15,6 +15,7 @@ import yaml
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from bot.documents.texts import FlowTexts
 from bot.prequal.data import MUNICIPALITIES_FILE, RULES_FILE, SECTORS_FILE
 from bot.prequal.rules_data import load_prequal_rules
 from bot.text import normalise
@@ -78,6 +79,7 @@ class DocumentsData(BaseModel):
     refusals: dict[Refusal, str]
     items: tuple[Item, ...] = Field(min_length=1)
     checklists: dict[str, tuple[str, ...]] = Field(min_length=1)
+    conversation: FlowTexts  # what the gateway says in the flow (bot/documents/texts.py)
     # The console's reasons for sending a document back: validated by bot/documents/reasons.py.
     rejection_reasons: dict[str, object] = Field(default_factory=dict)
 
