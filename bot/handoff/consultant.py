@@ -66,9 +66,15 @@ async def consultant_reply(
         window = window_state(contact, channel, at)
         # Outside the window a template goes out: the policy's only objection left is an opt-out.
         decision = may_send(
-            contact, channel=channel, now=at, is_template=not window.open, purpose=queries.CONSULTANT_REPLY
+            contact,
+            channel=channel,
+            now=at,
+            hours=runtime.contact_hours,
+            is_template=not window.open,
+            purpose=queries.CONSULTANT_REPLY,
         )
-        if not decision.allowed:
+        # Outside contact hours to someone who went quiet: stored; the outbox sends it when they open.
+        if not decision.allowed and not decision.deferred:
             return ReplyOutcome("refused", notices.opted_out)
         size = sms_size(body) if channel == "sms" else None
         if window.open:  # replies held earlier go first
