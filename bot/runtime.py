@@ -52,7 +52,7 @@ class Runtime:
     inbound: InboundStore  # the webhook's one write, its statements built once
     contact_hours: ContactHours  # when proactive messages may go (Ley 2300 de 2023, data/contact_hours.yml)
     documents: DocumentsData  # checklists, file limits, refusals, reminders (data/documents.yml)
-    # "Now" for the send policy and the scheduled jobs; tests give a controlled clock.
+    # "Now" for the send policy and the scheduled jobs (Settings.clock; tests give a controlled one).
     clock: Callable[[], datetime] = field(default=utcnow)
 
     async def close(self) -> None:
@@ -111,4 +111,5 @@ async def build_runtime(settings: Settings) -> Runtime:
         InboundStore(engine, lane),
         contact_hours,
         documents,
+        settings.clock(),
     )
