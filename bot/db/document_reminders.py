@@ -40,7 +40,7 @@ async def due_reminders(
         .order_by(DocumentRequest.next_reminder_at, DocumentRequest.id)
         .limit(limit)
     )
-    return [DueReminder(request, conversation, contact) for request, conversation, contact in rows.tuples()]
+    return [DueReminder(request, conversation, contact) for request, conversation, contact in rows]
 
 
 async def missing_items(session: AsyncSession, *, request_id: int) -> Sequence[str]:
