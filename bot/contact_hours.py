@@ -11,11 +11,11 @@ at :meth:`ContactHours.next_open`.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import yaml
-from pydantic import model_validator
+from pydantic import PrivateAttr, model_validator
 
 from bot.weekly_hours import Weekday, WeeklyHours
 
@@ -36,6 +36,10 @@ CONTACT_HOURS_FILE = "contact_hours.yml"
 class ContactHours(WeeklyHours):
     """``opening_hours``: per weekday, [from, until) local time when a proactive message may go."""
 
+    # Development and tests only (Settings.contact_hours_offset_s, refused in prod): judge every moment
+    # as if it were this much later, so a process started at night can show a proactive send.
+    _offset: timedelta = PrivateAttr(default=timedelta(0))
+
     @model_validator(mode="after")
     def _within_the_law(self) -> ContactHours:
         if self.timezone != LEY_2300_TIMEZONE:
@@ -51,13 +55,19 @@ class ContactHours(WeeklyHours):
 
     def is_open(self, at: datetime) -> bool:
         """May a proactive message go at ``at`` (an aware datetime)?"""
-        return self.next_opening(at) is None
+        return self.next_opening(at + self._offset) is None
 
     def next_open(self, at: datetime) -> datetime:
         """The first moment at or after ``at`` when a proactive message may go (``at`` itself while
         open), as an aware datetime in Bogotá time."""
-        opening = self.next_opening(at)
-        return at.astimezone(self.zone) if opening is None else opening
+        opening = self.next_opening(at + self._offset)
+        return at.astimezone(self.zone) if opening is None else opening - self._offset
+
+    def shifted(self, offset: timedelta) -> ContactHours:
+        """A copy that judges ``at`` as ``at + offset`` (development and tests only)."""
+        copy = self.model_copy()
+        copy._offset = offset
+        return copy
 
 
 def load_contact_hours(path: Path) -> ContactHours:

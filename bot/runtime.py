@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 from arq import create_pool
@@ -52,7 +52,7 @@ class Runtime:
     inbound: InboundStore  # the webhook's one write, its statements built once
     contact_hours: ContactHours  # when proactive messages may go (Ley 2300 de 2023, data/contact_hours.yml)
     documents: DocumentsData  # checklists, file limits, refusals, reminders (data/documents.yml)
-    # "Now" for the send policy and the scheduled jobs (Settings.clock; tests give a controlled one).
+    # "Now" for the send policy and the scheduled jobs (tests give a controlled clock).
     clock: Callable[[], datetime] = field(default=utcnow)
 
     async def close(self) -> None:
@@ -74,6 +74,8 @@ async def build_runtime(settings: Settings) -> Runtime:
     handoff = load_handoff_rules(settings.data_dir)
     consultant = load_consultant_content(settings.data_dir / "handoff.yml", templates)
     contact_hours = load_contact_hours(settings.data_dir / CONTACT_HOURS_FILE)
+    if settings.contact_hours_offset_s:  # dev/test only: refused in prod (bot/settings.py)
+        contact_hours = contact_hours.shifted(timedelta(seconds=settings.contact_hours_offset_s))
     documents = load_documents(settings.data_dir)
     check_reminder_template(documents.reminders, templates)
     engine = make_engine(settings)
@@ -111,5 +113,4 @@ async def build_runtime(settings: Settings) -> Runtime:
         InboundStore(engine, lane),
         contact_hours,
         documents,
-        settings.clock(),
     )

@@ -6,8 +6,6 @@ production, which refuses the development placeholders and never serves the deve
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -69,9 +67,9 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: Path | None = None  # shared by web and worker processes
     log_level: str = "INFO"
     log_json: bool = True
-    # Development and tests only (refused in prod): shift the clock of the send policy and the
-    # scheduled jobs (contact hours, document reminders), e.g. to see a reminder due in two days now.
-    clock_offset_s: float = 0.0
+    # Development and tests only (refused in prod): judge the contact hours (Ley 2300 de 2023) as if
+    # the clock were this many seconds ahead, e.g. to show a proactive send at night.
+    contact_hours_offset_s: float = 0.0
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_prod(self) -> Settings:
@@ -96,8 +94,8 @@ class Settings(BaseSettings):
             )
         if self.dev_tools_allow_remote:
             problems.append("DEV_TOOLS_ALLOW_REMOTE must be false in prod")
-        if self.clock_offset_s:
-            problems.append("CLOCK_OFFSET_S must be 0 in prod (the contact hours follow the real clock)")
+        if self.contact_hours_offset_s:
+            problems.append("CONTACT_HOURS_OFFSET_S must be 0 in prod (the law follows the real clock)")
         if problems:
             raise ValueError(
                 "refusing to start in prod: "
@@ -105,11 +103,6 @@ class Settings(BaseSettings):
                 + " (APP_ENV defaults to prod; for development set APP_ENV=dev, as dev.env does)"
             )
         return self
-
-    def clock(self) -> Callable[[], datetime]:
-        """ "Now" for the send policy and the scheduled jobs: the real clock, shifted in dev/test."""
-        offset = timedelta(seconds=self.clock_offset_s)
-        return lambda: datetime.now(UTC) + offset
 
     @property
     def dev_tools_enabled(self) -> bool:

@@ -260,7 +260,10 @@ async def test_no_reminder(live: Live, label: str, kwargs: dict[str, Any]) -> No
 
 @pytest.mark.parametrize(
     ("label", "kwargs"),
-    [("nothing missing", {"received": len(ITEMS)}), ("SMS user bringing them to the office", {"sms_route": "office"})],
+    [
+        ("nothing missing", {"received": len(ITEMS)}),
+        ("SMS user bringing them to the office", {"sms_route": "office"}),
+    ],
 )
 async def test_reminders_stop_when_none_is_needed(live: Live, label: str, kwargs: dict[str, Any]) -> None:
     request_id, conversation_id = await open_request(live, due=live.clock.now, **kwargs)

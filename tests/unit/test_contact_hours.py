@@ -94,7 +94,7 @@ def _load(tmp_path: Path, change: Any) -> ContactHours:
         ("closes before it opens", lambda d: d["opening_hours"].update(monday=["18:00", "08:00"]), "before"),
         ("an unknown key", lambda d: d.update(sunday_ok=True), "Extra inputs"),
     ],
-)
+)  # fmt: skip
 def test_a_file_wider_than_the_law_stops_the_load(
     tmp_path: Path, label: str, change: Any, message: str
 ) -> None:
@@ -111,3 +111,12 @@ def test_stricter_than_the_law_is_fine(tmp_path: Path) -> None:
     assert hours.next_open(bogota("2026-11-30 18:00")) == bogota("2026-12-01 08:00")
     assert hours.next_open(bogota("2026-12-01 18:00")) == bogota("2026-12-04 08:00")  # no Wed/Thu
     assert hours.next_open(bogota("2026-12-04 18:00")) == bogota("2026-12-07 08:00")  # no Saturday
+
+
+def test_a_shifted_copy_judges_a_later_moment_and_the_original_is_unchanged() -> None:
+    sunday_night = bogota("2026-12-06 21:00")
+    shifted = HOURS.shifted(timedelta(hours=11))  # judged as Monday 08:00
+    assert shifted.is_open(sunday_night) and not HOURS.is_open(sunday_night)
+    assert shifted.next_open(sunday_night) == sunday_night
+    saturday_evening = bogota("2026-12-05 18:00")  # judged as Sunday 05:00: opens Monday 07:00
+    assert shifted.next_open(saturday_evening) == bogota("2026-12-06 20:00")
