@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import yaml
-from pydantic import PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from bot.weekly_hours import Weekday, WeeklyHours
 
@@ -34,7 +34,11 @@ CONTACT_HOURS_FILE = "contact_hours.yml"
 
 
 class ContactHours(WeeklyHours):
-    """``opening_hours``: per weekday, [from, until) local time when a proactive message may go."""
+    """``opening_hours``: per weekday, [from, until) local time when a proactive message may go.
+    ``max_per_day_per_kind``: proactive messages of one kind (Message.purpose) per person per local
+    day; the law allows one (after the first contact, at most once a day)."""
+
+    max_per_day_per_kind: int = Field(default=1, ge=1, le=1)
 
     # Development and tests only (Settings.contact_hours_offset_s, refused in prod): judge every moment
     # as if it were this much later, so a process started at night can show a proactive send.
@@ -62,6 +66,11 @@ class ContactHours(WeeklyHours):
         open), as an aware datetime in Bogotá time."""
         opening = self.next_opening(at + self._offset)
         return at.astimezone(self.zone) if opening is None else opening - self._offset
+
+    def day_start(self, at: datetime) -> datetime:
+        """Midnight in Bogotá of the day ``at`` falls on (as judged), for the per-day limit."""
+        local = (at + self._offset).astimezone(self.zone)
+        return datetime.combine(local.date(), time(0), self.zone) - self._offset
 
     def shifted(self, offset: timedelta) -> ContactHours:
         """A copy that judges ``at`` as ``at + offset`` (development and tests only)."""

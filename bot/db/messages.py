@@ -144,8 +144,9 @@ async def add_outbound(
     content_sid: str | None = None,
     content_variables: dict[str, str] | None = None,
     author_id: int | None = None,
+    created_at: datetime | None = None,  # default now; a scheduled job passes its own clock's now
 ) -> Message:
-    now = utcnow()
+    now = created_at or utcnow()
     sending = status == "sending"
     message = Message(
         conversation_id=conversation_id,

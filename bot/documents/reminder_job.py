@@ -5,7 +5,9 @@ the same transaction that counts it with a conditional UPDATE (``reminders_sent 
 running the job at once send it once. The conversation's job then sends the row through the outbox
 and the send policy (opt-out, WhatsApp window, contact hours — re-checked at send time: a row that
 misses the hours waits, "deferred", until they open). Nothing is counted outside the contact hours:
-the job does nothing then, so a reminder due on Saturday at 15:00 goes on Monday at 07:00.
+the job does nothing then, so a reminder due on Saturday at 15:00 goes on Monday at 07:00. A person
+who already got a reminder today (e.g. for a request in their other conversation) waits until
+tomorrow (``max_per_day_per_kind`` in data/contact_hours.yml).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import document_reminders as queries
-from bot.db import messages
+from bot.db import messages, proactive
 from bot.documents.reminders import (
     NO_REMINDER_ROUTES,
     REMINDER_PURPOSE,
@@ -49,6 +51,9 @@ async def send_document_reminders(runtime: Runtime) -> int:
             if not missing or (conversation.channel == "sms" and request.sms_route in NO_REMINDER_ROUTES):
                 await queries.stop_reminders(session, request_id=request.id, sent=sent)
                 log.info("document reminder not needed", request_id=request.id, missing=len(missing))
+                continue
+            if await _had_one_today(runtime, session, item, now):
+                log.info("document reminder waits: one went to this person today", request_id=request.id)
                 continue
             next_at = next_reminder_at(sent + 1, now, hours=runtime.contact_hours, reminders=policy)
             if not await queries.claim_reminder(session, request_id=request.id, sent=sent, next_at=next_at):
@@ -92,8 +97,22 @@ async def _add_reminder(
         purpose=REMINDER_PURPOSE,
         content_sid=message.content_sid,
         content_variables=message.content_variables,
+        created_at=now,
     )
     return row.id
+
+
+async def _had_one_today(
+    runtime: Runtime, session: AsyncSession, due: queries.DueReminder, now: datetime
+) -> bool:
+    """The per-person daily limit (data/contact_hours.yml): e.g. another request of the same person."""
+    count = await proactive.sent_to_contact_since(
+        session,
+        contact_id=due.contact.id,
+        purpose=REMINDER_PURPOSE,
+        since=runtime.contact_hours.day_start(now),
+    )
+    return count >= runtime.contact_hours.max_per_day_per_kind
 
 
 def _title(runtime: Runtime, item_id: str) -> str:

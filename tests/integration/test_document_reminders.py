@@ -124,14 +124,14 @@ async def open_request(
     """A request for ITEMS with the first ``received`` in; (request id, conversation id)."""
     last_inbound = last_inbound or due - timedelta(days=2)
     async with live.runtime.sessions() as session, session.begin():
-        contact = Contact(
-            phone_e164=phone,
-            profile_name="Ana María",
-            last_inbound_at=last_inbound,
-            last_whatsapp_inbound_at=last_inbound if channel == "whatsapp" else None,
-            opted_out_at=last_inbound if opted_out else None,
-        )
-        session.add(contact)
+        contact = await session.scalar(select(Contact).where(Contact.phone_e164 == phone))
+        if contact is None:  # a second request of the same person joins their contact
+            contact = Contact(phone_e164=phone, profile_name="Ana María")
+            session.add(contact)
+        contact.last_inbound_at = last_inbound
+        if channel == "whatsapp":
+            contact.last_whatsapp_inbound_at = last_inbound
+        contact.opted_out_at = last_inbound if opted_out else None
         await session.flush()
         conversation = Conversation(
             rasa_sender_id=uuid.uuid4().hex, contact_id=contact.id, channel=channel, owner=owner
@@ -288,3 +288,21 @@ async def test_an_opt_out_cancels_a_deferred_reminder(live: Live) -> None:
     live.clock.now = bogota("2026-12-07 07:00")
     assert await release_deferred_job(live.ctx) == 0
     assert await live.at_twilio() == []
+
+
+async def test_one_reminder_a_day_per_person(live: Live) -> None:
+    """Two requests of one person (their SMS and their WhatsApp conversation) due at once: one today,
+    the other the next day (data/contact_hours.yml max_per_day_per_kind)."""
+    sms_request, _ = await open_request(live, due=live.clock.now - timedelta(minutes=2))
+    whatsapp_request, _ = await open_request(
+        live, due=live.clock.now - timedelta(minutes=1), channel="whatsapp"
+    )
+    assert await live.reminders() == 1
+    assert await live.reminders() == 0
+    live.clock.now = bogota("2026-12-02 18:59")
+    assert await live.reminders() == 0  # still the same day in Bogotá
+    assert (await live.request(whatsapp_request)).reminders_sent == 0
+    live.clock.now = bogota("2026-12-03 07:00")
+    assert await live.reminders() == 1
+    assert (await live.request(sms_request)).reminders_sent == 1
+    assert (await live.request(whatsapp_request)).reminders_sent == 1

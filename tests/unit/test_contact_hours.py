@@ -120,3 +120,11 @@ def test_a_shifted_copy_judges_a_later_moment_and_the_original_is_unchanged() ->
     assert shifted.next_open(sunday_night) == sunday_night
     saturday_evening = bogota("2026-12-05 18:00")  # judged as Sunday 05:00: opens Monday 07:00
     assert shifted.next_open(saturday_evening) == bogota("2026-12-06 20:00")
+
+
+def test_one_proactive_message_of_a_kind_a_day_and_the_day_is_bogotas(tmp_path: Path) -> None:
+    assert HOURS.max_per_day_per_kind == 1
+    with pytest.raises(ValidationError, match="max_per_day_per_kind"):
+        _load(tmp_path, lambda d: d.update(max_per_day_per_kind=2))
+    late = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # 22:00 on 2 December in Bogotá
+    assert HOURS.day_start(late) == bogota("2026-12-02 00:00")
