@@ -6,7 +6,9 @@ the WhatsApp window and Twilio's answers apply exactly as to the bot's own repli
 
 On WhatsApp after the 24 h window closed, free text cannot go out: the reply is stored "held" and the
 business-initiated template of data/handoff.yml (``reopen_template``) is sent instead, once per
-closed window. When the person answers, the worker releases the held replies in order
+closed window. A message to someone silent for over 24 h is proactive (bot/send_policy.py): outside
+the contact hours of Ley 2300 de 2023 it is stored and goes when they open, and the notice says when.
+When the person answers, the worker releases the held replies in order
 (:func:`release_held_replies`), before anything else of that turn.
 """
 
@@ -23,6 +25,7 @@ from bot.db import messages
 from bot.db.models import Contact, Conversation, HandoffRequest, Message, utcnow
 from bot.gsm7 import sms_size
 from bot.handoff.access import Actor, refusal_to_act
+from bot.handoff.hours import describe_when, fill_when
 from bot.handoff.window import MAX_REPLY_CHARS, rendered_reply, window_state
 from bot.logs import get_logger
 from bot.queue import enqueue_drain
@@ -93,7 +96,10 @@ async def consultant_reply(
         )
         detail = {"message_id": row.id, "channel": channel, "held": not window.open}
         await queries.add_event(session, ticket=ticket, kind="reply", actor_id=user.id, at=at, detail=detail)
-        outcome = ReplyOutcome("sent", notices.sent, row.id)
+        sent_notice = notices.sent
+        if decision.deferred:
+            sent_notice = _after_hours(runtime, notices.sent_after_hours, at)
+        outcome = ReplyOutcome("sent", sent_notice, row.id)
         if not window.open:
             outcome = ReplyOutcome("held", notices.held, row.id)
             since = contact.last_whatsapp_inbound_at
@@ -101,7 +107,12 @@ async def consultant_reply(
                 template = await _add_reopen_template(
                     runtime, session, ticket, conversation, contact, user, at
                 )
-                outcome = ReplyOutcome("template_sent_reply_held", notices.template_sent, row.id)
+                template_notice = (  # the template is proactive: it waits for the contact hours too
+                    notices.template_sent
+                    if runtime.contact_hours.is_open(at)
+                    else _after_hours(runtime, notices.template_after_hours, at)
+                )
+                outcome = ReplyOutcome("template_sent_reply_held", template_notice, row.id)
                 log.info("reopen template queued", ticket_id=ticket.id, outbound_id=template.id)
     if outcome.kind != "held":
         await enqueue_drain(runtime.redis, conversation_id=conversation.id, reason=f"consultant-{row.id}")
@@ -144,6 +155,12 @@ async def _add_reopen_template(
         detail={"message_id": row.id, "template": template.name},
     )
     return row
+
+
+def _after_hours(runtime: Runtime, notice: str, at: datetime) -> str:
+    """The notice for a message kept until the contact hours open, saying when it goes."""
+    hours = runtime.contact_hours
+    return fill_when(notice, describe_when(hours.next_open(at), at.astimezone(hours.zone)))
 
 
 def _first_name(name: str | None) -> str:
