@@ -1,6 +1,7 @@
 """Hand-off requests: when a consultant will answer (office hours from data/) and what we tell the user.
 
-Pure functions over a validated ``OfficeHours``; the wait while the office is open comes from the
+Pure functions over a validated ``OfficeHours`` (weekly hours closed on holidays: ``bot.weekly_hours``,
+shared with the contact hours of ``bot.contact_hours``); the wait while the office is open comes from the
 queue (``bot.handoff.wait``); tickets are in ``bot.handoff.tickets``.
 """
 
@@ -12,9 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.weekly_hours import WEEKDAYS, Weekday, WeeklyHours, colombian_holidays
-
-__all__ = ["WEEKDAYS", "OfficeHours", "Weekday", "colombian_holidays", "handoff_reply"]
+from bot.weekly_hours import WeeklyHours
 
 DIAS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
