@@ -193,7 +193,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             cron(twilio_copies.retry_job, second={20}, keep_result=0),
             # Contact hours (Ley 2300 de 2023): at the minute they open, deferred proactive rows go.
             cron(release_deferred_job, second={0}, run_at_startup=True, keep_result=0),
-            cron(document_reminders_job, second={40}, keep_result=0),
+            cron(document_reminders_job, second={40}, run_at_startup=True, keep_result=0),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,
