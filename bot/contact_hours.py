@@ -67,6 +67,15 @@ class ContactHours(WeeklyHours):
         opening = self.next_opening(at + self._offset)
         return at.astimezone(self.zone) if opening is None else opening - self._offset
 
+    def closes_at(self, at: datetime) -> datetime | None:
+        """While open, the end of the current window (Bogotá time); ``None`` while closed."""
+        if not self.is_open(at):
+            return None
+        local = (at + self._offset).astimezone(self.zone)
+        hours = self.hours_on(local.date())
+        assert hours is not None  # open, so today has hours
+        return datetime.combine(local.date(), hours[1], self.zone) - self._offset
+
     def day_start(self, at: datetime) -> datetime:
         """Midnight in Bogotá of the day ``at`` falls on (as judged), for the per-day limit."""
         local = (at + self._offset).astimezone(self.zone)

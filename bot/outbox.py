@@ -19,6 +19,7 @@ sweep stops re-draining its conversation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.db import conversations, messages, outbound_status
@@ -109,6 +110,8 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
             log.info("outbound deferred", outbound_id=row.id, until=decision.defer_until)
             OUTBOUND_STATUS.labels(status=messages.DEFERRED).inc()
         return False
+    if decision.valid_for_s is not None:  # proactive: must not arrive after the contact hours close
+        request = replace(request, validity_period_s=decision.valid_for_s)
     if not decision.allowed:
         async with runtime.sessions() as session, session.begin():
             refused = await outbound_status.settle_unsent(

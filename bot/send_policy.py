@@ -33,6 +33,7 @@ REPLY_PURPOSES = frozenset(
 )
 LIVE_CONVERSATION = timedelta(hours=24)
 OUTSIDE_CONTACT_HOURS = "outside contact hours (Ley 2300 de 2023)"
+MAX_VALIDITY_S = 36_000  # Twilio's ceiling for ValidityPeriod (10 hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,9 @@ class SendDecision:
     allowed: bool
     reason: str | None = None
     defer_until: datetime | None = None
+    # A proactive message allowed now: Twilio drops it if still queued when the contact hours close
+    # (its ValidityPeriod, whole seconds, 1–36 000), so nothing queued arrives after hours.
+    valid_for_s: int | None = None
 
     @property
     def deferred(self) -> bool:
@@ -82,6 +86,10 @@ def may_send(
         return SendDecision(False, "contact opted out")
     if channel == "whatsapp" and not is_template and not whatsapp_window_open(contact, now):
         return SendDecision(False, "WhatsApp 24 h window closed: an approved template is required")
-    if is_proactive(contact, purpose=purpose, now=now) and not hours.is_open(now):
-        return SendDecision(False, OUTSIDE_CONTACT_HOURS, defer_until=hours.next_open(now))
+    if is_proactive(contact, purpose=purpose, now=now):
+        closes = hours.closes_at(now)
+        if closes is None:
+            return SendDecision(False, OUTSIDE_CONTACT_HOURS, defer_until=hours.next_open(now))
+        left = int((closes - now).total_seconds())
+        return SendDecision(True, valid_for_s=min(max(left, 1), MAX_VALIDITY_S))
     return SendDecision(True)

@@ -160,6 +160,7 @@ async def test_two_concurrent_runs_send_one_reminder_and_schedule_the_next(live:
         "Hola. Su solicitud de crédito sigue abierta. Documentos que faltan: 3. "  # é is GSM-7
         "Escriba ¿qué me falta? y le decimos como enviarlos."
     )
+    assert sent["validity_period_s"] == 9 * 3600  # Twilio drops it if still queued at 19:00
     [row] = await live.outbound(conversation_id)
     assert (row.purpose, row.twilio_sid, row.encoding, row.segments) == (
         "document_reminder", sent["sid"], "GSM-7", 1,
@@ -221,6 +222,7 @@ async def test_a_reminder_that_misses_the_hours_is_deferred_and_goes_at_the_next
     [sent] = await live.at_twilio(channel="whatsapp")
     template = live.runtime.templates.by_name("recordar_documentos")
     assert template is not None and sent["content_sid"] == template.content_sid
+    assert sent["validity_period_s"] == 36_000  # Monday 07:00: 12 h left, Twilio's ceiling
     assert json.loads(sent["content_variables"]) == {"1": "Ana", "2": "3", "3": "Cédula por detrás"}
     [row] = await live.outbound(conversation_id)
     assert row.twilio_sid == sent["sid"] and row.status not in ("deferred", "pending")

@@ -124,3 +124,22 @@ def test_an_opt_out_or_a_closed_window_refuses_rather_than_defers() -> None:
         quiet, channel="whatsapp", now=SUNDAY_NIGHT, purpose="document_reminder", is_template=True
     )
     assert (template.allowed, template.defer_until) == (False, MONDAY_SEVEN)
+
+
+@pytest.mark.parametrize(
+    ("at", "purpose", "valid_for_s"),
+    [
+        ("2026-12-07 10:00", "document_reminder", 9 * 3600),  # until 19:00
+        ("2026-12-07 18:59:30", "document_reminder", 30),
+        ("2026-12-07 18:59:59.900", "document_reminder", 1),  # Twilio's least
+        ("2026-12-07 07:00", "document_reminder", 36_000),  # 12 h left: Twilio's ceiling
+        ("2026-12-05 08:00", "reopen_template", 7 * 3600),  # Saturday until 15:00
+        ("2026-12-07 10:00", "reply", None),  # a reply may arrive whenever Twilio gets it through
+    ],
+)
+def test_a_proactive_message_must_not_arrive_after_the_hours_close(
+    at: str, purpose: str, valid_for_s: int | None
+) -> None:
+    contact = Contact(phone_e164="+573001234567", last_inbound_at=bogota(at) - timedelta(days=3))
+    decision = may_send_now(contact, channel="sms", now=bogota(at), purpose=purpose)
+    assert decision.allowed and decision.valid_for_s == valid_for_s
