@@ -29,6 +29,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from famibot_store import action_validation
 from famibot_store.window import plan_cut
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class WindowedRedisTrackerStore(TrackerStore):
         self.key_prefix = (key_prefix + ":tracker:") if key_prefix else "tracker:"
         self.window_events = max(int(window_events or DEFAULT_WINDOW_EVENTS), 1)
         super().__init__(domain, event_broker, **kwargs)
+        action_validation.install()  # Rasa builds the store once, at start: the answers' check too
 
     def keys_for(self, sender_id: str) -> Keys:
         return Keys(self.key_prefix, sender_id)

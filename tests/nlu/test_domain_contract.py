@@ -232,7 +232,7 @@ def test_no_custom_mapping_runs_an_action_on_every_message() -> None:
 
 
 def test_a_remembered_menu_lasts_as_long_as_rasas_session() -> None:
-    """"1" answering the consent question 40 minutes later is still that answer, not the main menu: the
+    """ "1" answering the consent question 40 minutes later is still that answer, not the main menu: the
     gateway remembers the last menu at least as long as Rasa's session remembers the question."""
     from bot.menus import MENU_TTL_S
 

@@ -13,7 +13,9 @@ imports Rasa, which the app's venv does not have). What each check proves is in 
 - old_format_is_moved_on_first_read: a conversation saved by Rasa's RedisTrackerStore loads with the
   same state as Rasa gives it, its old key is deleted, its expiry kept;
 - a_tracker_not_handed_out_keeps_the_history: a tracker saved without being loaded first (PUT
-  .../tracker/events, Rasa's fail-safe) becomes the window; the log keeps the history.
+  .../tracker/events, Rasa's fail-safe) becomes the window; the log keeps the history;
+- action_answers_are_checked_as_rasa_does: building the store makes Rasa check the action server's
+  answers with a validator built once, with Rasa's own verdict and error for good and bad answers.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ CHECKS = [
     "the_last_turn_is_always_in_the_window",
     "old_format_is_moved_on_first_read",
     "a_tracker_not_handed_out_keeps_the_history",
+    "action_answers_are_checked_as_rasa_does",
 ]
 
 

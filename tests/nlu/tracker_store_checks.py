@@ -261,6 +261,49 @@ async def check_a_tracker_not_handed_out_keeps_the_history(url: str) -> None:
     assert store.red.ttl(store.keys_for(SENDER).head) > 3000
 
 
+async def check_action_answers_are_checked_as_rasa_does(url: str) -> None:
+    """Once the store is built, Rasa checks the action server's answers with a validator built once
+    (nlu/famibot_store/action_validation.py): the same verdict and the same error as Rasa's own."""
+    from jsonschema import ValidationError, validate
+    from rasa.core.actions.action import RemoteAction
+
+    new_store(url)
+    replaced = RemoteAction._validate_action_result
+    assert getattr(replaced, "_famibot_validator_built_once", False)
+    assert replaced.__module__ == "famibot_store.action_validation"
+    new_store(url)  # a second store changes nothing more
+    assert RemoteAction._validate_action_result is replaced
+    action = RemoteAction("action_x", None)
+    spec = action.action_response_format_spec()
+    answers: list[Any] = [
+        {"events": [], "responses": []},
+        {"events": [{"event": "slot", "name": "canal", "value": "sms"}], "responses": [{"text": "hola"}]},
+        {"events": [{"event": "session_started"}, {"event": "action", "name": "action_listen"}]},
+        {"events": [{"event": "slot", "name": "x"}]},  # a slot event without a value: valid for Rasa
+        {"events": [{"no_event_key": 1}]},
+        {"events": "not a list"},
+        {"responses": [{"text": 5}]},
+        {"events": [{"event": "user", "text": 3}]},
+    ]
+    verdicts = []
+    for answer in answers:
+        try:
+            validate(answer, spec)
+            expected: str | None = None
+        except ValidationError as exc:
+            expected = exc.message
+        try:
+            assert action._validate_action_result(answer) is True
+            got: str | None = None
+        except ValidationError as exc:
+            got = exc.message
+        assert (got is None) == (expected is None), (answer, got, expected)
+        if expected is not None:
+            assert got is not None and got.startswith(expected + ". Failed to validate Action server"), got
+        verdicts.append(got is None)
+    assert verdicts.count(True) >= 3 and verdicts.count(False) >= 3, verdicts
+
+
 CHECKS = {
     name.removeprefix("check_"): function
     for name, function in dict(globals()).items()
