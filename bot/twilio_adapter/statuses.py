@@ -72,6 +72,7 @@ ERROR_MEANINGS: dict[int, str] = {
     30005: "unknown or inactive number",
     30006: "landline or unreachable carrier",
     21211: "invalid 'To' number",
+    30036: "validity period expired: still queued when the contact hours closed, not sent",
 }
 
 
