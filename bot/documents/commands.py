@@ -20,10 +20,10 @@ from bot.documents.flow import (
     Target,
     next_reply,
     route_facts,
-    schedule_reminder,
     standing,
     target_of,
 )
+from bot.documents.reminders import schedule_reminder
 from bot.documents.steps import AskSensitiveConsent, as_route, new_relative_code
 from bot.documents.words import listing, no_request, route_text, sms_pointer, status_lines
 from bot.handoff.tickets import request_handoff
@@ -67,7 +67,7 @@ async def open_after_prequal(
         items=documents.checklist(evaluation.product_id, formal=False),
         at=now,
     )
-    schedule_reminder(request, now)
+    schedule_reminder(request, now, hours=runtime.contact_hours, reminders=documents.reminders)
     log.info("document request opened", conversation_id=conversation.id, request_id=request.id)
     if conversation.channel == "sms":  # the result fills the turn: a pointer, if it fits
         pointer = [sms_pointer(documents.conversation)]

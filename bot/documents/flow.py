@@ -7,7 +7,6 @@ Every function takes the caller's session (the caller's transaction stores the r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +20,6 @@ from bot.rasa_client import BotReply
 from bot.runtime import Runtime
 
 LINK_TTL_S = 48 * 3600
-REMIND_AFTER = timedelta(hours=48)  # the reminders' job (branch dochours) may move it to lawful hours
 
 
 def link_key(conversation_id: int) -> str:
@@ -114,8 +112,3 @@ async def owner_first_name(session: AsyncSession, request: DocumentRequest) -> s
 async def next_reply(runtime: Runtime, session: AsyncSession, now: Standing) -> BotReply:
     facts = await route_facts(runtime, session, now.target.request)
     return step_reply(runtime.documents.conversation, now.step, facts)
-
-
-def schedule_reminder(request: DocumentRequest, at: datetime) -> None:
-    """The 48 h clock (re)starts; the reminders' job moves the moment into lawful contact hours."""
-    request.next_reminder_at = at + REMIND_AFTER

@@ -23,7 +23,8 @@ from bot.db.models import Conversation, DocumentFile, Message, utcnow
 from bot.documents.check import Accepted, Refused, check_file
 from bot.documents.completion import finish_if_complete
 from bot.documents.content import Accepts, Refusal
-from bot.documents.flow import Target, next_reply, schedule_reminder, standing
+from bot.documents.flow import Target, next_reply, standing
+from bot.documents.reminders import schedule_reminder
 from bot.documents.steps import assign, fillable_items, replaceable_items
 from bot.documents.storage import clean_bytes, remove, write_private
 from bot.documents.words import sensitive_question, which_item
@@ -161,7 +162,9 @@ async def _store(
             elif id(one) in filled:
                 told.append(BotReply(text=texts.received.format(title=filled[id(one)])))
         if filled:
-            schedule_reminder(request, now)
+            schedule_reminder(
+                request, now, hours=runtime.contact_hours, reminders=runtime.documents.reminders
+            )
         after = await standing(runtime, session, target, conversation)
         first_unassigned = next((one for one, row in kept if row.id in unassigned), None)
         candidates = replaceable_items(after.situation, first_unassigned.kind) if first_unassigned else []

@@ -20,6 +20,7 @@ from bot.db import consultant as ticket_queries
 from bot.db import document_review as queries
 from bot.db.models import Contact, Conversation, DocumentItem, DocumentRequest, HandoffRequest
 from bot.documents.content import DocumentsData
+from bot.documents.reminders import schedule_reminder
 from bot.handoff.access import Actor, is_supervisor, refusal_to_see
 from bot.handoff.consultant import Queued, drain_queued, queue_consultant_text
 from bot.logs import get_logger
@@ -130,6 +131,8 @@ async def reject_item(
             return ReviewOutcome(False, "document_not_reviewable", params)
         if request.status != "collecting":
             await queries.set_request_status(session, request=request, status="collecting", at=at)
+        # The item must come again: the reminder clock restarts (bot/documents/reminders.py).
+        schedule_reminder(request, at, hours=runtime.contact_hours, reminders=runtime.documents.reminders)
         queued = await _ask_again(runtime, session, ticket, locked, reason=reason, user=user, at=at)
     if queued.message is not None:
         await drain_queued(runtime, queued, conversation_id=ticket.conversation_id)

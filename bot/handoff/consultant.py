@@ -7,7 +7,9 @@ the WhatsApp window and Twilio's answers apply exactly as to the bot's own repli
 
 On WhatsApp after the 24 h window closed, free text cannot go out: the reply is stored "held" and the
 business-initiated template of data/handoff.yml (``reopen_template``) is sent instead, once per
-closed window. When the person answers, the worker releases the held replies in order
+closed window. A message to someone silent for over 24 h is proactive (bot/send_policy.py): outside
+the contact hours of Ley 2300 de 2023 it is stored and goes when they open, and the notice says when.
+When the person answers, the worker releases the held replies in order
 (:func:`release_held_replies`), before anything else of that turn.
 """
 
@@ -24,6 +26,7 @@ from bot.db import messages
 from bot.db.models import Contact, Conversation, HandoffRequest, Message, utcnow
 from bot.gsm7 import sms_size
 from bot.handoff.access import Actor, refusal_to_act
+from bot.handoff.hours import describe_when, fill_when
 from bot.handoff.window import MAX_REPLY_CHARS, rendered_reply, window_state
 from bot.logs import get_logger
 from bot.queue import enqueue_drain
@@ -66,7 +69,7 @@ async def consultant_reply(
         notice = str(getattr(notices, queued.refusal or "not_found"))
         return ReplyOutcome("refused", notice.format(max=MAX_REPLY_CHARS))
     await drain_queued(runtime, queued, conversation_id=conversation.id)
-    notice = {"sent": notices.sent, "held": notices.held}.get(queued.kind, notices.template_sent)
+    notice = _notice_for(runtime, queued, at)
     log.info("consultant reply", ticket_id=ticket_id, outbound_id=queued.message.id, outcome=queued.kind)
     return ReplyOutcome(queued.kind, notice, queued.message.id)
 
@@ -79,6 +82,7 @@ class Queued:
     kind: ReplyKind
     message: Message | None = None
     refusal: str | None = None
+    deferred: bool = False  # outside the contact hours: the outbox sends it when they open
 
 
 async def queue_consultant_text(
@@ -107,8 +111,16 @@ async def queue_consultant_text(
         return Queued("refused", refusal="too_long")
     window = window_state(contact, channel, at)
     # Outside the window a template goes out: the policy's only objection left is an opt-out.
-    decision = may_send(contact, channel=channel, now=at, is_template=not window.open, purpose=purpose)
-    if not decision.allowed:
+    decision = may_send(
+        contact,
+        channel=channel,
+        now=at,
+        hours=runtime.contact_hours,
+        is_template=not window.open,
+        purpose=purpose,
+    )
+    # Outside contact hours to someone who went quiet: stored; the outbox sends it when they open.
+    if not decision.allowed and not decision.deferred:
         return Queued("refused", refusal="opted_out")
     size = sms_size(body) if channel == "sms" else None
     if window.open:  # replies held earlier go first
@@ -127,15 +139,29 @@ async def queue_consultant_text(
     )
     detail = {**(event_detail or {}), "message_id": row.id, "channel": channel, "held": not window.open}
     await queries.add_event(session, ticket=ticket, kind=event_kind, actor_id=user.id, at=at, detail=detail)
-    queued = Queued("sent", row)
+    queued = Queued("sent", row, deferred=decision.deferred)
     if not window.open:
         queued = Queued("held", row)
         since = contact.last_whatsapp_inbound_at
         if not await queries.template_waiting(session, conversation_id=conversation.id, since=since):
             template = await _add_reopen_template(runtime, session, ticket, conversation, contact, user, at)
-            queued = Queued("template_sent_reply_held", row)
+            # The template is proactive: it waits for the contact hours too.
+            deferred = not runtime.contact_hours.is_open(at)
+            queued = Queued("template_sent_reply_held", row, deferred=deferred)
             log.info("reopen template queued", ticket_id=ticket.id, outbound_id=template.id)
     return queued
+
+
+def _notice_for(runtime: Runtime, queued: Queued, at: datetime) -> str:
+    """What the console tells the consultant: sent, held, or when it will go (after hours)."""
+    notices = runtime.consultant.notices
+    if queued.kind == "held":
+        return notices.held
+    if queued.kind == "sent":
+        return _after_hours(runtime, notices.sent_after_hours, at) if queued.deferred else notices.sent
+    if queued.deferred:
+        return _after_hours(runtime, notices.template_after_hours, at)
+    return notices.template_sent
 
 
 async def drain_queued(runtime: Runtime, queued: Queued, *, conversation_id: int) -> None:
@@ -181,6 +207,12 @@ async def _add_reopen_template(
         detail={"message_id": row.id, "template": template.name},
     )
     return row
+
+
+def _after_hours(runtime: Runtime, notice: str, at: datetime) -> str:
+    """The notice for a message kept until the contact hours open, saying when it goes."""
+    hours = runtime.contact_hours
+    return fill_when(notice, describe_when(hours.next_open(at), at.astimezone(hours.zone)))
 
 
 def _first_name(name: str | None) -> str:

@@ -87,6 +87,8 @@ class TwilioRestClient:
         if request.content_sid:
             data["ContentSid"] = request.content_sid
             data["ContentVariables"] = json.dumps(request.content_variables)
+        if request.validity_period_s is not None:
+            data["ValidityPeriod"] = str(request.validity_period_s)
         try:
             response = await self._client.post(self._messages_url, data=data, auth=self._auth)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

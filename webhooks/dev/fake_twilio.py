@@ -49,7 +49,10 @@ ACCOUNT = "/2010-04-01/Accounts/{account_sid}"
 ADDRESS = re.compile(r"^(whatsapp:)?\+[1-9]\d{6,14}$")
 MAX_BODY_CHARS = 1600
 MAX_PAGE_SIZE = 1000
-FIELDS = ("To", "From", "MessagingServiceSid", "ContentSid", "ContentVariables", "StatusCallback")
+FIELDS = (
+    "To", "From", "MessagingServiceSid", "ContentSid", "ContentVariables", "StatusCallback", "ValidityPeriod",
+)  # fmt: skip
+MAX_VALIDITY_S = 36_000  # Twilio: ValidityPeriod is whole seconds, 1 to 36 000
 
 
 def twilio_error(status: int, code: int, message: str | None = None) -> JSONResponse:
@@ -134,6 +137,9 @@ async def create_message(account_sid: str, request: Request, runtime: RuntimeDep
         return twilio_error(400, 21655)  # "The ContentSid is Invalid"
     if template is not None:
         body = _template_text(template, fields["ContentVariables"])
+    validity = fields["ValidityPeriod"]
+    if validity and not (validity.isdigit() and 1 <= int(validity) <= MAX_VALIDITY_S):
+        return twilio_error(400, 21624)  # "Invalid validity period value"
     store = get_store(request.app)
     outcome = store.next_outcome(to) or ScriptedOutcome()
     if outcome.http_status is not None and outcome.http_status >= 400:
@@ -154,6 +160,7 @@ async def create_message(account_sid: str, request: Request, runtime: RuntimeDep
         content_sid=content_sid or None,
         content_variables=fields["ContentVariables"] or None,
         messaging_service_sid=service or None,
+        validity_period_s=int(validity) if validity else None,
         content_buttons=tuple({"title": b.title, "payload": b.payload} for b in template.buttons)
         if template
         else (),

@@ -53,6 +53,7 @@ ERROR_TEXTS: dict[int, str] = {
     21606: "The 'From' phone number provided is not a valid message-capable Twilio phone number.",
     21610: "Attempt to send to unsubscribed recipient",
     21617: "The concatenated message body exceeds the 1600 character limit.",
+    21624: "Invalid validity period value",
     21910: "Invalid From and To pair. From and To should be of the same channel",
     30003: "Unreachable destination handset",
     30005: "Unknown destination handset",
@@ -135,6 +136,7 @@ class FakeMessage:
     content_variables: str | None = None
     content_buttons: tuple[dict[str, str], ...] = ()  # the template's buttons, for the simulator
     messaging_service_sid: str | None = None
+    validity_period_s: int | None = None  # ValidityPeriod as sent (the fake never expires a message)
     error_code: int | None = None
     error_message: str | None = None
     date_created: datetime = field(default_factory=utcnow)
@@ -194,6 +196,7 @@ class FakeMessage:
             content_sid=self.content_sid,
             content_variables=self.content_variables,
             content_buttons=list(self.content_buttons),
+            validity_period_s=self.validity_period_s,
             callbacks=[record.to_json() for record in self.callbacks],
         )
         return data

@@ -179,6 +179,9 @@ async def test_account_in_path_must_match_the_credentials(env: Env) -> None:
         ({"To": USER, "From": "+15550001111", "Body": "x"}, 21606),
         ({"To": f"whatsapp:{USER}", "From": "whatsapp:+15550001111", "Body": "x"}, 63007),
         ({"To": USER, "From": SMS_FROM, "Body": "x" * 1601}, 21617),
+        ({"To": USER, "From": SMS_FROM, "Body": "x", "ValidityPeriod": "0"}, 21624),
+        ({"To": USER, "From": SMS_FROM, "Body": "x", "ValidityPeriod": "36001"}, 21624),
+        ({"To": USER, "From": SMS_FROM, "Body": "x", "ValidityPeriod": "1.5"}, 21624),
     ],
 )
 async def test_validation_errors_carry_twilios_codes(env: Env, form: dict[str, str], code: int) -> None:
