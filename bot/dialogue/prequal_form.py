@@ -37,6 +37,8 @@ TRANSIENT_SLOTS: Final = frozenset({"requested_slot", SUGGESTED, SUGGESTED_NAME,
 NOT_A_FAILURE: Final = frozenset({"municipality_confirm", "document_number_missing", "name_confirm"})
 
 DOCUMENTS_LATER: Final = "utter_documents_after_questions"
+FILE_KEPT_LATER: Final = "utter_file_kept_after_questions"
+MEDIA_PAYLOAD: Final = "/enviar_documento"  # what Rasa hears for a photo without words (bot/turns.py)
 # A message that does not answer the question but clearly asks something else gets that answer, then the
 # question again (no failed try counted). An answer that parses is always taken as an answer, whatever
 # NLU thought ("abono y semillas" reads as a payment report; it is a loan purpose).
@@ -115,6 +117,8 @@ def question_instead(
 ) -> str | None:
     """The response for another question, when ``values`` (from check_answer) did not take the answer,
     or when ``text`` is another question's button payload ("/documents_status" is never a loan purpose)."""
+    if text == MEDIA_PAYLOAD:  # a photo or PDF: the gateway kept it
+        return FILE_KEPT_LATER
     if intent and _is_other_button(text) and str(intent.get("name")) in QUESTION_RESPONSES:
         return QUESTION_RESPONSES[str(intent.get("name"))]
     if not values.get(RETRY_REASON) or not intent:

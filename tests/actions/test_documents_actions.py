@@ -137,7 +137,7 @@ async def validate(tracker: Tracker) -> tuple[dict[str, Any], list[dict[str, Any
     ("slot", "text", "intent"),
     [
         ("edad", "q documentos necesito?", "document_status"),
-        ("ventas_mensuales", "/enviar_documento", "enviar_documento"),
+        ("ventas_mensuales", "ahi le mando la foto de la cedula", "enviar_documento"),  # words, no file
         # "/documents_status" would pass for a loan purpose (any words do): a button is never an answer
         ("destino_credito", "/documents_status", "documents_status"),
         ("destino_credito", '/documents_formal{"formal":"si"}', "documents_formal"),
@@ -166,3 +166,17 @@ async def test_a_purpose_that_mentions_papers_is_still_the_purpose() -> None:
         in_form("destino_credito", "pa sacar los papeles del carro y surtir", "document_status")
     )
     assert slots["destino_credito"] == "pa sacar los papeles del carro y surtir" and messages == []
+
+
+async def test_a_file_in_the_loan_questions_is_acknowledged_then_the_same_question() -> None:
+    """A photo without words reaches Rasa as the media payload; the gateway kept it (no checklist yet)."""
+    slots, messages = await validate(in_form("nombre", "/enviar_documento", "enviar_documento", 1.0))
+    assert [m["response"] for m in messages] == ["utter_file_kept_after_questions"]
+    assert slots["nombre"] is None and "prequal_fallos" not in slots
+
+
+def test_the_media_payload_is_the_gateways() -> None:
+    from bot.dialogue.prequal_form import MEDIA_PAYLOAD
+    from bot.turns import MEDIA_ONLY_PAYLOAD
+
+    assert MEDIA_PAYLOAD == MEDIA_ONLY_PAYLOAD
