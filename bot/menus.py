@@ -3,7 +3,8 @@
 The last menu shown is remembered per conversation in Redis for an hour, so "1", "la primera" or
 "credito" reach Rasa as the button's payload, before NLU has to guess. A menu number that picks
 nothing (the menu was forgotten, or has fewer options) gets the main menu, unless a form is asking:
-then "4" is an answer ("¿hace cuántos años?").
+then "4" is an answer ("¿hace cuántos años?"). A typed "sí, tengo RUT" or "no acepto" answers a menu
+whose two buttons are the yes and the no of one question (the gateway's documents questions).
 """
 
 from __future__ import annotations
