@@ -287,9 +287,12 @@ async def fetch_media(
 ) -> Response:
     if (denied := _denied(request, runtime.settings, account_sid)) is not None:
         return denied
-    item = get_store(request.app).get_media(media_sid.removesuffix(".json"))
+    store = get_store(request.app)
+    item = store.get_media(media_sid.removesuffix(".json"))
     if item is None or item.message_sid != message_sid:
         return twilio_error(404, 20404, f"The requested resource {request.url.path} was not found")
+    if store.media_delay_s:
+        await asyncio.sleep(store.media_delay_s)  # _control/config: a download that times out
     return Response(item.content, media_type=item.content_type)
 
 

@@ -59,6 +59,7 @@ class ConfigRequest(BaseModel):
 
     callback_delay_s: float | None = Field(default=None, ge=0, le=10)
     status_callbacks: bool | None = None  # False: no message fires status callbacks until turned on
+    media_delay_s: float | None = Field(default=None, ge=0, le=60)  # media downloads answer this late
 
 
 class DeletesRequest(BaseModel):
@@ -101,7 +102,13 @@ async def control_config(payload: ConfigRequest, request: Request) -> dict[str, 
         store.callback_delay_s = payload.callback_delay_s
     if payload.status_callbacks is not None:
         store.status_callbacks = payload.status_callbacks
-    return {"callback_delay_s": store.callback_delay_s, "status_callbacks": store.status_callbacks}
+    if payload.media_delay_s is not None:
+        store.media_delay_s = payload.media_delay_s
+    return {
+        "callback_delay_s": store.callback_delay_s,
+        "status_callbacks": store.status_callbacks,
+        "media_delay_s": store.media_delay_s,
+    }
 
 
 @router.post("/drain")

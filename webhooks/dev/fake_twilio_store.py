@@ -214,6 +214,7 @@ class FakeTwilioStore:
     def __init__(self, *, callback_delay_s: float = DEFAULT_CALLBACK_DELAY_S) -> None:
         self.callback_delay_s = callback_delay_s
         self.status_callbacks = True  # False: no message fires callbacks (as if Twilio cannot reach us)
+        self.media_delay_s = 0.0  # every media download answers this late (a slow or stuck Twilio)
         self._messages: OrderedDict[str, FakeMessage] = OrderedDict()
         self._scripts: list[tuple[str | None, ScriptedOutcome]] = []
         self._media: OrderedDict[str, StoredMedia] = OrderedDict()
