@@ -99,7 +99,9 @@ async def test_a_media_url_on_a_foreign_host_is_never_fetched(runtime: Runtime) 
 
 
 @asynccontextmanager
-async def fake_twilio_on_loopback(runtime: Runtime) -> AsyncIterator[FakeTwilio]:
+async def fake_twilio_on_loopback(
+    runtime: Runtime, timeout_s: float = CLIENT_TIMEOUT_S
+) -> AsyncIterator[FakeTwilio]:
     """The fake Twilio API served by uvicorn on a real port; the runtime's Twilio client reaches it with
     a short timeout (the product's own client, as built by bot/runtime.py, only shorter)."""
     port = free_port()
@@ -123,7 +125,7 @@ async def fake_twilio_on_loopback(runtime: Runtime) -> AsyncIterator[FakeTwilio]
         fake.requests.append((request.method, request.url.path))
 
     client = httpx.AsyncClient(
-        timeout=httpx.Timeout(CLIENT_TIMEOUT_S, connect=2.0), event_hooks={"request": [remember]}
+        timeout=httpx.Timeout(timeout_s, connect=2.0), event_hooks={"request": [remember]}
     )
     runtime.twilio = TwilioRestClient(
         base_url=base,
@@ -166,3 +168,20 @@ async def test_a_download_that_times_out_is_refused_and_the_turn_goes_on(runtime
         request = await the_request(runtime, conversation_id)
         assert (await items(runtime, request.id))["cedula_frente"].status == "received"
         assert len(await files(runtime)) == 1 and len(media_files(runtime.settings.media_dir)) == 1
+
+
+async def test_several_files_that_time_out_cost_one_timeout_not_one_each(runtime: Runtime) -> None:
+    """A message with four files whose downloads all hang: the downloads run side by side, so the
+    turn ends after about one client timeout (one after the other, four: past a production turn's
+    deadline with the default 10 s timeout, and the person would get an apology instead)."""
+    async with fake_twilio_on_loopback(runtime, timeout_s=1.0) as fake:
+        dialogue, conversation_id = await _asked_for_the_front(runtime, fake, "+573001000103")
+        await fake.control.post("/fake-twilio/_control/config", json={"media_delay_s": 5})
+        started = time.monotonic()
+        said = await say(
+            runtime, dialogue, fake, conversation_id, files=tuple((photo(60 + i), JPEG) for i in range(4))
+        )
+        took = time.monotonic() - started
+        assert said == "\n\n".join([EMPTY] * 4 + [ask("cedula_frente")])
+        assert took < 2.5, f"four hung downloads took {took:.1f}s (one after the other: over 4 s)"
+        assert await files(runtime) == [] and fake.media_sids() == set()
