@@ -346,7 +346,12 @@ async def test_scripted_callbacks_off_still_moves_the_message_along(env: Env) ->
 
 async def test_config_turns_every_callback_off_and_on(env: Env) -> None:
     off = await env.client.post("/fake-twilio/_control/config", json={"status_callbacks": False})
-    assert off.json() == {"callback_delay_s": 0.001, "status_callbacks": False, "media_delay_s": 0.0}
+    assert off.json() == {
+        "callback_delay_s": 0.001,
+        "status_callbacks": False,
+        "media_delay_s": 0.0,
+        "media_trickle_s": 0.0,
+    }
     await env.send(To=USER, From=SMS_FROM, Body="x", StatusCallback=CALLBACK)
     assert await env.store.drain(5)
     assert env.callbacks() == []
@@ -423,7 +428,7 @@ async def test_media_register_and_download_needs_basic_auth(env: Env) -> None:
     assert downloaded.content == png and downloaded.content_type == "image/png"
 
 
-async def test_config_delays_media_downloads(env: Env) -> None:
+async def test_config_delays_and_trickles_media_downloads(env: Env) -> None:
     registered = await env.client.post(
         "/fake-twilio/_control/media",
         json={"content_type": "image/png", "data_b64": base64.b64encode(b"\x89PNG late").decode()},
@@ -438,6 +443,11 @@ async def test_config_delays_media_downloads(env: Env) -> None:
     started = time.monotonic()
     assert (await env.client.get(url, auth=AUTH)).status_code == 200
     assert time.monotonic() - started < 0.4
+    await env.client.post("/fake-twilio/_control/config", json={"media_trickle_s": 0.05})
+    started = time.monotonic()
+    async with env.client.stream("GET", url, auth=AUTH) as response:
+        parts = [part async for part in response.aiter_raw()]
+    assert b"".join(parts) == b"\x89PNG late" and time.monotonic() - started >= 0.05 * 8  # 9 bytes: 9 parts
 
 
 async def test_media_register_multipart_and_rejects_bad_base64(env: Env) -> None:
