@@ -41,6 +41,8 @@ log = get_logger(__name__)
 HELD_FOR_SENSITIVE = "no_sensitive_consent"
 UNASSIGNED_TTL_S = 7 * 24 * 3600
 DOWNLOADS_AT_ONCE = 4  # a message's files in memory at once: at most 4 × the size limit
+# A whole download may take this many Twilio timeouts (10 s by default: 15 s, within a turn's deadline).
+DOWNLOAD_BUDGET = 1.5
 
 
 def unassigned_key(conversation_id: int) -> str:
@@ -126,9 +128,11 @@ async def _download_all(runtime: Runtime, todo: list[dict[str, Any]]) -> list[Do
 async def _download(runtime: Runtime, item: dict[str, Any]) -> DownloadedMedia | Refusal:
     try:
         return await runtime.twilio.download_media(
-            str(item.get("url") or ""), limit_bytes=runtime.documents.limits.max_bytes
+            str(item.get("url") or ""),
+            limit_bytes=runtime.documents.limits.max_bytes,
+            total_timeout_s=DOWNLOAD_BUDGET * runtime.settings.twilio_timeout_s,
         )
-    except MediaRejected as exc:  # not Twilio's URL, a failed or cut download, too large
+    except MediaRejected as exc:  # not Twilio's URL, a failed, cut or too slow download, too large
         log.warning("document not downloaded", reason=str(exc))
         return "too_large" if "too large" in str(exc) else "too_small_bytes"
 

@@ -127,6 +127,8 @@ async def fake_twilio_on_loopback(
     client = httpx.AsyncClient(
         timeout=httpx.Timeout(timeout_s, connect=2.0), event_hooks={"request": [remember]}
     )
+    before = runtime.settings
+    runtime.settings = settings.model_copy(update={"twilio_timeout_s": timeout_s})
     runtime.twilio = TwilioRestClient(
         base_url=base,
         account_sid=settings.twilio_account_sid,
@@ -136,6 +138,7 @@ async def fake_twilio_on_loopback(
     try:
         yield fake
     finally:
+        runtime.settings = before
         await client.aclose()
         await fake.control.aclose()
         await app.state.runtime.http.aclose()
@@ -185,3 +188,17 @@ async def test_several_files_that_time_out_cost_one_timeout_not_one_each(runtime
         assert said == "\n\n".join([EMPTY] * 4 + [ask("cedula_frente")])
         assert took < 2.5, f"four hung downloads took {took:.1f}s (one after the other: over 4 s)"
         assert await files(runtime) == [] and fake.media_sids() == set()
+
+
+async def test_a_download_that_trickles_is_cut_at_its_budget(runtime: Runtime) -> None:
+    """Each part of the file comes within the client's read timeout, the whole much later: the
+    download is cut all the same (a stalling Twilio cannot hold the turn past its deadline)."""
+    async with fake_twilio_on_loopback(runtime) as fake:
+        dialogue, conversation_id = await _asked_for_the_front(runtime, fake, "+573001000104")
+        await fake.control.post("/fake-twilio/_control/config", json={"media_trickle_s": 0.4})  # 10 parts
+        started = time.monotonic()
+        said = await say(runtime, dialogue, fake, conversation_id, files=((photo(70), JPEG),))
+        took = time.monotonic() - started
+        assert said == EMPTY + "\n\n" + ask("cedula_frente")
+        assert took < 2.5, f"a trickling download held the turn {took:.1f}s (all of it: 3.6 s)"
+        assert await files(runtime) == [] and media_files(runtime.settings.media_dir) == []
