@@ -33,13 +33,16 @@ from bot.menus import remember_menu
 from bot.rasa_client import BotReply
 from bot.replies import add_replies
 from bot.runtime import Runtime
-from bot.twilio_adapter.rest import MediaRejected
+from bot.twilio_adapter.rest import DownloadedMedia, MediaRejected
 from bot.twilio_copies import delete_copies, media_copies, queue_copies, retry_due_deletions
 
 log = get_logger(__name__)
 
 HELD_FOR_SENSITIVE = "no_sensitive_consent"
 UNASSIGNED_TTL_S = 7 * 24 * 3600
+DOWNLOADS_AT_ONCE = 4  # a message's files in memory at once: at most 4 × the size limit
+# A whole download may take this many Twilio timeouts (10 s by default: 15 s, within a turn's deadline).
+DOWNLOAD_BUDGET = 1.5
 
 
 def unassigned_key(conversation_id: int) -> str:
@@ -95,8 +98,11 @@ async def take_files(
 ) -> list[Message]:
     """Fetch, check and keep (or refuse) the message's files; answer what each became and the next ask."""
     todo = todo_media(message)
-    fetched = [await _fetch(runtime, item) for item in todo]
+    downloads = await _download_all(runtime, todo)
+    fetched: list[Fetched] = []
     try:
+        for item, download in zip(todo, downloads, strict=True):
+            fetched.append(await _check(runtime, item, download))
         stored, unassigned = await _store(runtime, conversation, message, target, fetched)
     except BaseException:
         remove(runtime.settings.media_dir, [f.key for f in fetched if f.key])
@@ -107,15 +113,35 @@ async def take_files(
     return stored
 
 
-async def _fetch(runtime: Runtime, item: dict[str, Any]) -> Fetched:
-    limits = runtime.documents.limits
+async def _download_all(runtime: Runtime, todo: list[dict[str, Any]]) -> list[DownloadedMedia | Refusal]:
+    """Download the files side by side (at most DOWNLOADS_AT_ONCE): a message whose downloads all hang
+    costs one client timeout, not one per file (sequential timeouts would pass the turn's deadline)."""
+    gate = asyncio.Semaphore(DOWNLOADS_AT_ONCE)
+
+    async def one(item: dict[str, Any]) -> DownloadedMedia | Refusal:
+        async with gate:
+            return await _download(runtime, item)
+
+    return list(await asyncio.gather(*(one(item) for item in todo)))
+
+
+async def _download(runtime: Runtime, item: dict[str, Any]) -> DownloadedMedia | Refusal:
     try:
-        downloaded = await runtime.twilio.download_media(
-            str(item.get("url") or ""), limit_bytes=limits.max_bytes
+        return await runtime.twilio.download_media(
+            str(item.get("url") or ""),
+            limit_bytes=runtime.documents.limits.max_bytes,
+            total_timeout_s=DOWNLOAD_BUDGET * runtime.settings.twilio_timeout_s,
         )
-    except MediaRejected as exc:  # not Twilio's URL, a failed or cut download, too large
+    except MediaRejected as exc:  # not Twilio's URL, a failed, cut or too slow download, too large
         log.warning("document not downloaded", reason=str(exc))
-        return Fetched(item, refusal="too_large" if "too large" in str(exc) else "too_small_bytes")
+        return "too_large" if "too large" in str(exc) else "too_small_bytes"
+
+
+async def _check(runtime: Runtime, item: dict[str, Any], downloaded: DownloadedMedia | Refusal) -> Fetched:
+    """One file checked and kept (or refused); one at a time, as decoding a large photo takes memory."""
+    limits = runtime.documents.limits
+    if isinstance(downloaded, str):
+        return Fetched(item, refusal=downloaded)
     verdict = await asyncio.to_thread(check_file, downloaded.content, downloaded.content_type, limits)
     if isinstance(verdict, Refused):
         log.info("document refused", reason=verdict.reason, detail=verdict.detail, kind=verdict.kind)

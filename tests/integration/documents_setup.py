@@ -115,14 +115,15 @@ async def say(
     body: str = "",
     files: tuple[tuple[bytes, str], ...] = (),
     button: str | None = None,
+    urls: tuple[tuple[str, str], ...] = (),
 ) -> str:
-    """One inbound message (text and/or files served by the fake Twilio API) through ``take_turn``;
-    the reply rows' bodies, joined."""
-    sid = ("MM" if files else "SM") + uuid.uuid4().hex
+    """One inbound message (text and/or files served by the fake Twilio API, and/or media ``urls`` as
+    given: (url, content type)) through ``take_turn``; the reply rows' bodies, joined."""
+    sid = ("MM" if files or urls else "SM") + uuid.uuid4().hex
     media = [
         {"url": await fake.register_media(sid, content, content_type), "content_type": content_type}
         for content, content_type in files
-    ]
+    ] + [{"url": url, "content_type": content_type} for url, content_type in urls]
     async with runtime.sessions() as session, session.begin():
         await messages.insert_inbound(
             session,

@@ -14,12 +14,13 @@ import binascii
 import json
 import re
 import secrets
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.logs import get_logger
 from bot.settings import Settings
@@ -33,6 +34,7 @@ from webhooks.dev.fake_twilio_store import (
     FAILED,
     FAKE_PREFIX,
     IN_PROGRESS,
+    MEDIA_TRICKLE_PARTS,
     STATUS_PATHS,
     CallbackRecord,
     FakeMessage,
@@ -287,10 +289,24 @@ async def fetch_media(
 ) -> Response:
     if (denied := _denied(request, runtime.settings, account_sid)) is not None:
         return denied
-    item = get_store(request.app).get_media(media_sid.removesuffix(".json"))
+    store = get_store(request.app)
+    item = store.get_media(media_sid.removesuffix(".json"))
     if item is None or item.message_sid != message_sid:
         return twilio_error(404, 20404, f"The requested resource {request.url.path} was not found")
+    if store.media_delay_s:
+        await asyncio.sleep(store.media_delay_s)  # _control/config: a download that times out
+    if store.media_trickle_s:
+        return StreamingResponse(_trickle(item.content, store.media_trickle_s), media_type=item.content_type)
     return Response(item.content, media_type=item.content_type)
+
+
+async def _trickle(content: bytes, pause_s: float) -> AsyncIterator[bytes]:
+    """The bytes in MEDIA_TRICKLE_PARTS parts, ``pause_s`` apart: each part in time, the whole late."""
+    size = -(-len(content) // MEDIA_TRICKLE_PARTS)
+    for start in range(0, len(content), size):
+        if start:
+            await asyncio.sleep(pause_s)
+        yield content[start : start + size]
 
 
 @router.delete(ACCOUNT + "/Messages/{message_sid}.json")

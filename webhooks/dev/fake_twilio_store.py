@@ -27,6 +27,7 @@ MAX_SCRIPTED = 1_000
 MAX_MEDIA_ITEMS = 200
 MAX_MEDIA_BYTES = 16 * 1024 * 1024
 DEFAULT_CALLBACK_DELAY_S = 0.05
+MEDIA_TRICKLE_PARTS = 10
 
 FinalStatus = Literal["sent", "delivered", "read", "failed", "undelivered"]
 FAILED = frozenset({"failed", "undelivered"})
@@ -214,6 +215,8 @@ class FakeTwilioStore:
     def __init__(self, *, callback_delay_s: float = DEFAULT_CALLBACK_DELAY_S) -> None:
         self.callback_delay_s = callback_delay_s
         self.status_callbacks = True  # False: no message fires callbacks (as if Twilio cannot reach us)
+        self.media_delay_s = 0.0  # every media download answers this late (a slow or stuck Twilio)
+        self.media_trickle_s = 0.0  # >0: media bytes come in MEDIA_TRICKLE_PARTS parts, this far apart
         self._messages: OrderedDict[str, FakeMessage] = OrderedDict()
         self._scripts: list[tuple[str | None, ScriptedOutcome]] = []
         self._media: OrderedDict[str, StoredMedia] = OrderedDict()
