@@ -61,10 +61,9 @@ class ValidatePrequalForm(FormValidationAction):  # type: ignore[misc]  # rasa_s
             # when given, and this message ("/request_loan") is not an answer to them.
             return {slot: tracker.get_slot(slot)}
         message = tracker.latest_message or {}
-        values = check_answer(
-            slot, str(message.get("text") or ""), message.get("entities") or [], tracker.slots, prequal_data()
-        )
-        response = question_instead(values, message.get("intent"))
+        text = str(message.get("text") or "")
+        values = check_answer(slot, text, message.get("entities") or [], tracker.slots, prequal_data())
+        response = question_instead(values, message.get("intent"), text)
         if response is not None:  # "¿y cómo pago?" in the middle: answered, then the question again
             dispatcher.utter_message(response=response)
             return {slot: None, RETRY_REASON: None}

@@ -1,7 +1,8 @@
 """What the gateway does itself, before or instead of the bot's words: keywords (opt-out, opt-in,
 help) and commands Rasa returns as a custom payload ``{"famibot_command": …}``: opt_out, request_human,
 ask_consent, record_consent (``"accepted": true | false``), delete_my_data, my_data and record_prequal
-(``"answers"`` and ``"evaluation"``, see bot/db/prequal.py)."""
+(``"answers"`` and ``"evaluation"``, see bot/db/prequal.py); the document flow's commands are in
+bot/documents/commands.py (one table)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.consent_steps import ask_consent, record_consent
 from bot.db import conversations, messages, prequal
 from bot.db.models import Contact, Conversation, Message, utcnow
 from bot.dialogue.prequal_texts import advisor_was_offered
+from bot.documents.commands import DOCUMENT_COMMANDS, open_after_prequal
 from bot.handoff.hours import handoff_reply
 from bot.handoff.tickets import close_on_opt_out, request_handoff, wait_for
 from bot.keywords import KeywordKind
@@ -59,6 +61,9 @@ async def apply_commands(
         return await record_prequal(
             runtime, conversation, contact, message, replies, commands["record_prequal"]
         )
+    for name, handler in DOCUMENT_COMMANDS.items():  # bot/documents/commands.py
+        if name in commands:
+            return await handler(runtime, conversation, contact, message, replies, commands[name])
     return None
 
 
@@ -72,7 +77,7 @@ async def record_prequal(
 ) -> list[Message]:
     """Store the evaluation (audit trail) with the replies that tell the result, atomically; when the
     person pre-qualified, also a hand-off ticket, reason "prequalified" (the reply says a consultant
-    will write).
+    will write), and the document request: its checklist and first ask follow the result.
 
     A malformed payload stores nothing but the replies. A turn recovered from Rasa's tracker brings
     the command again: the evaluation and its hand-off are stored once per inbound message.
@@ -88,7 +93,7 @@ async def record_prequal(
                 payload=payload,
                 at=now,
             )
-            handoff_id = None
+            handoff_id, documents = None, []
             if created and evaluation.outcome == "prequalified":
                 request = await request_handoff(
                     session,
@@ -100,9 +105,11 @@ async def record_prequal(
                     rules=runtime.handoff,
                 )
                 handoff_id = request.id
-            stored, menu = await add_replies(
-                runtime, session, conversation, message, without_commands(replies), purpose="reply"
-            )
+                documents = await open_after_prequal(
+                    runtime, session, conversation, evaluation, before=without_commands(replies)
+                )
+            told = [*without_commands(replies), *documents]
+            stored, menu = await add_replies(runtime, session, conversation, message, told, purpose="reply")
     except prequal.MalformedPrequalPayload as exc:  # the reason names fields, never values
         log.error("pre-qualification not stored", conversation_id=conversation.id, reason=str(exc))
         return await store_replies(runtime, conversation, message, without_commands(replies))

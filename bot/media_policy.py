@@ -15,6 +15,7 @@ from typing import Any
 from bot.db import consents, messages
 from bot.db.models import Contact, Conversation, Message
 from bot.logs import get_logger
+from bot.documents.intake import DOWNLOAD_BUDGET
 from bot.media import store_media
 from bot.runtime import Runtime
 from bot.twilio_copies import delete_copies, media_copies, queue_copies, retry_due_deletions
@@ -49,6 +50,7 @@ async def prepare_media(
             conversation_id=conversation.id,
             message_sid=message.twilio_sid or "",
             media=before,
+            total_timeout_s=DOWNLOAD_BUDGET * runtime.settings.twilio_timeout_s,
         )
         downloaded = [
             new for old, new in zip(before, media, strict=True) if new.get("key") and not old.get("key")

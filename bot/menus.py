@@ -3,17 +3,20 @@
 The last menu shown is remembered per conversation in Redis for an hour, so "1", "la primera" or
 "credito" reach Rasa as the button's payload, before NLU has to guess. A menu number that picks
 nothing (the menu was forgotten, or has fewer options) gets the main menu, unless a form is asking:
-then "4" is an answer ("¿hace cuántos años?").
+then "4" is an answer ("¿hace cuántos años?"). A typed "sí, tengo RUT" or "no acepto" answers a menu
+whose two buttons are the yes and the no of one question (the gateway's documents questions).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 from redis.asyncio import Redis
 
+from bot.prequal.answers import parse_yes_no
 from bot.rasa_client import Button, RasaClient
 from bot.text import normalise
 
@@ -34,6 +37,14 @@ _LEADING_WORDS = frozenset({"la", "el", "opcion", "numero", "nro"})
 TYPO_SCORE = 85  # rapidfuzz ratio (0–100) above which a reply is taken as a misspelt button title
 MAX_OPTIONS = 10  # a menu never has more (WhatsApp's list picker)
 SHOW_MENU_PAYLOAD = "/show_menu"
+_PAYLOAD = re.compile(r"/(?P<intent>\w+)(?P<entities>\{.*\})?", re.DOTALL)
+_LEADING_YES = frozenset({"si", "sii", "sip", "sisas", "claro", "acepto", "autorizo", "dale", "listo", "ok"})
+_LEADING_NO = frozenset({"no", "nop", "nope", "nel"})
+# "no sé", "no entiendo", "no hay problema", "no importa": not a no
+_AFTER_NO_NOT_AN_ANSWER = frozenset(
+    {"se", "sabria", "estoy", "entiendo", "entendi", "hay", "importa", "recuerdo"}
+)
+_MIXED = frozenset({"pero", "aunque", "o", "depende", "problema"})  # "no tengo problema" is not a no
 
 
 def numbered_menu(buttons: Sequence[Button]) -> str:
@@ -112,7 +123,59 @@ async def resolve_choice(redis: Redis, conversation_id: int, text: str) -> str |
         return None
     options = json.loads(raw)
     index = choice_index(text, [str(option["title"]) for option in options])
+    if index is None:
+        index = yes_no_option(text, [str(option["payload"]) for option in options])
     return None if index is None else str(options[index]["payload"])
+
+
+def yes_no_option(reply: str, payloads: Sequence[str]) -> int | None:
+    """0-based option a typed yes or no picks when the menu's two buttons are the yes and the no of one
+    question, told by their payloads (``/documents_formal{"formal":"si"}`` and ``{"formal":"no"}``):
+    "sí, tengo RUT" picks the first, "no, es informal" the second.
+
+    Menus of ``/affirm`` and ``/deny`` are left to Rasa: there "no, en Itagüí" answers the form.
+    """
+    if len(payloads) != 2:
+        return None
+    first, second = (_yes_no_payload(payload) for payload in payloads)
+    if first is None or second is None or first[0] != second[0] or first[1] == second[1]:
+        return None
+    answer = leading_yes_no(reply)
+    if answer is None:
+        return None
+    return 0 if first[1] == answer else 1
+
+
+def _yes_no_payload(payload: str) -> tuple[str, bool] | None:
+    """("documents_formal", True) for ``/documents_formal{"formal":"si"}``; None for other payloads."""
+    match = _PAYLOAD.fullmatch(payload)
+    if not match or not match["entities"]:
+        return None
+    try:
+        entities = json.loads(match["entities"])
+    except ValueError:
+        return None
+    if not isinstance(entities, dict) or len(entities) != 1:
+        return None
+    value = normalise(str(next(iter(entities.values()))))
+    answer = {"si": True, "no": False}.get(value)
+    return None if answer is None else (match["intent"], answer)
+
+
+def leading_yes_no(reply: str) -> bool | None:
+    """A reply that starts with its answer: "sí tengo RUT", "acepto" → True; "no, es informal",
+    "no acepto" → False; doubts and mixed replies ("no sé", "sí pero no", "no hay problema") → None."""
+    answer = parse_yes_no(reply)
+    if answer is not None:
+        return answer
+    words = normalise(reply).split()
+    if not words or any(word in _MIXED for word in words[1:]):
+        return None
+    if words[0] in _LEADING_YES:
+        return None if "no" in words[1:] else True
+    if words[0] in _LEADING_NO:
+        return None if len(words) > 1 and words[1] in _AFTER_NO_NOT_AN_ANSWER else False
+    return None
 
 
 async def payload_for(

@@ -4,6 +4,8 @@ pending/sending --send--> queued/sent (SID recorded)
         --429 / connection refused--> pending (retry later)
         --timeout / 5xx--> unknown: before any new attempt, look for it at Twilio (reconcile)
         --4xx--> failed (error code kept; 21610 opts the contact out)
+        --send policy says no--> refused (final), or deferred (proactive outside contact hours:
+          bot/deferred.py makes it pending again when they open)
 A turn stores its replies as "sending" (one write fewer); a row found in "sending" by a later job was
 left by a crashed worker and is treated like "unknown".
 
@@ -17,6 +19,7 @@ sweep stops re-draining its conversation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.db import conversations, messages, outbound_status
@@ -91,8 +94,24 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
     template = runtime.templates.by_content_sid(row.content_sid) if row.content_sid else None
     opens_conversation = template is not None and template.business_initiated
     decision = may_send(
-        contact, channel=channel, now=utcnow(), is_template=opens_conversation, purpose=row.purpose
+        contact,
+        channel=channel,
+        now=runtime.clock(),
+        hours=runtime.contact_hours,
+        is_template=opens_conversation,
+        purpose=row.purpose,
     )
+    if decision.deferred:  # proactive, outside contact hours: it waits (bot/deferred.py releases it)
+        async with runtime.sessions() as session, session.begin():
+            deferred = await outbound_status.settle_unsent(
+                session, message_id=row.id, status=messages.DEFERRED, error_detail=decision.reason
+            )
+        if deferred:
+            log.info("outbound deferred", outbound_id=row.id, until=decision.defer_until)
+            OUTBOUND_STATUS.labels(status=messages.DEFERRED).inc()
+        return False
+    if decision.valid_for_s is not None:  # proactive: must not arrive after the contact hours close
+        request = replace(request, validity_period_s=decision.valid_for_s)
     if not decision.allowed:
         async with runtime.sessions() as session, session.begin():
             refused = await outbound_status.settle_unsent(

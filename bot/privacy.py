@@ -2,6 +2,8 @@
 
 Erasing keeps only what the law and their own choices require: the phone number (to honour an
 opt-out), the consent records (the proof of authorisation) and message metadata without content.
+Document requests go whole: their files on disk and their rows (a consultant's views keep who looked
+when, without the file).
 Pre-qualification results keep their outcome, product, rules version and which rules passed; the
 name, document number, answers and the values checked are erased. The copies at Twilio (every
 message and media SID we stored) are queued for deletion in the same transaction
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import documents as document_rows
 from bot.db.models import (
     Contact,
     Conversation,
@@ -41,8 +44,11 @@ async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_d
     for media in media_lists:
         for item in media or []:
             key = item.get("key") if isinstance(item, dict) else None
-            if key:
+            if key and not item.get("document"):  # a document file goes with its request, below
                 (media_dir / key).unlink(missing_ok=True)  # ID photos are sensitive: gone, not hidden
+    for key in await document_rows.storage_keys_of_contact(session, contact_id=contact_id):
+        (media_dir / key).unlink(missing_ok=True)
+    await document_rows.delete_for_contact(session, contact_id=contact_id)
     result = await session.execute(
         update(Message)
         .where(Message.conversation_id.in_(conversations), Message.body != ERASED)

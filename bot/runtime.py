@@ -5,7 +5,9 @@ The web app builds one in its lifespan, the worker in its startup hook. Nothing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import httpx
 from arq import create_pool
@@ -13,9 +15,14 @@ from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.consent import ConsentText, load_consent, refuse_placeholders
+from bot.contact_hours import CONTACT_HOURS_FILE, ContactHours, load_contact_hours
 from bot.db.engine import SessionFactory, make_engine, make_session_factory
 from bot.db.inbound_store import InboundStore
+from bot.db.models import utcnow
 from bot.db.sync_lane import SyncLane
+from bot.documents.content import DocumentsData, load_documents
+from bot.documents.reasons import RejectionReasons, load_rejection_reasons
+from bot.documents.reminders import check_reminder_template
 from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.handoff.rules import HandoffRules, load_handoff_rules
@@ -44,6 +51,11 @@ class Runtime:
     consultant: ConsultantContent  # outcomes, canned replies, notices (data/handoff.yml)
     lane: SyncLane  # the web's short writes (inbound messages, status callbacks) in one hop each
     inbound: InboundStore  # the webhook's one write, its statements built once
+    contact_hours: ContactHours  # when proactive messages may go (Ley 2300 de 2023, data/contact_hours.yml)
+    documents: DocumentsData  # checklists, file limits, the flow's words, reminders (data/documents.yml)
+    rejection_reasons: RejectionReasons  # why a consultant sends a document back (same file)
+    # "Now" for the send policy and the scheduled jobs (tests give a controlled clock).
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     async def close(self) -> None:
         self.lane.close()
@@ -63,6 +75,12 @@ async def build_runtime(settings: Settings) -> Runtime:
     failures = load_failure_replies(settings.data_dir / "failures.yml")
     handoff = load_handoff_rules(settings.data_dir)
     consultant = load_consultant_content(settings.data_dir / "handoff.yml", templates)
+    contact_hours = load_contact_hours(settings.data_dir / CONTACT_HOURS_FILE)
+    if settings.contact_hours_offset_s:  # dev/test only: refused in prod (bot/settings.py)
+        contact_hours = contact_hours.shifted(timedelta(seconds=settings.contact_hours_offset_s))
+    documents = load_documents(settings.data_dir)
+    check_reminder_template(documents.reminders, templates)
+    rejection_reasons = load_rejection_reasons(documents)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -96,4 +114,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         consultant,
         lane,
         InboundStore(engine, lane),
+        contact_hours,
+        documents,
+        rejection_reasons,
     )

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: Path | None = None  # shared by web and worker processes
     log_level: str = "INFO"
     log_json: bool = True
+    # Development and tests only (refused in prod): judge the contact hours (Ley 2300 de 2023) as if
+    # the clock were this many seconds ahead, e.g. to show a proactive send at night.
+    contact_hours_offset_s: float = 0.0
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_prod(self) -> Settings:
@@ -91,6 +94,8 @@ class Settings(BaseSettings):
             )
         if self.dev_tools_allow_remote:
             problems.append("DEV_TOOLS_ALLOW_REMOTE must be false in prod")
+        if self.contact_hours_offset_s:
+            problems.append("CONTACT_HOURS_OFFSET_S must be 0 in prod (the law follows the real clock)")
         if problems:
             raise ValueError(
                 "refusing to start in prod: "

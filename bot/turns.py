@@ -28,6 +28,7 @@ from bot.commands import answer_keyword, apply_commands
 from bot.db import messages
 from bot.db import tickets as ticket_queries
 from bot.db.models import Contact, Conversation, Message, utcnow
+from bot.documents.turn import documents_turn
 from bot.handoff.consultant import release_held_replies
 from bot.handoff.owned import keep_for_consultant
 from bot.handoff.rasa_context import tell_rasa_before_turn
@@ -200,6 +201,8 @@ async def take_turn(
         return []
     if conversation.owner != "bot":  # a consultant owns it: Rasa is not called at all
         return await keep_for_consultant(runtime, conversation, contact, message)
+    if answered := await documents_turn(runtime, conversation, contact, message):
+        return answered  # files for a document request, a relative's code: the gateway answers
     media, held_payload = await prepare_media(runtime, conversation, contact, message)  # consent first
     instead = instead or held_payload
     replies = None

@@ -1,4 +1,5 @@
-"""The arq worker: conversation turns, outbound sends and the recovery sweep.
+"""The arq worker: conversation turns, outbound sends, the recovery sweep and the periodic jobs
+(deferred proactive messages, document reminders, copies at Twilio to delete).
 
 Run with ``python -m bot.worker``. Settings are read once in ``main`` and resources are built in
 ``startup`` (arq's hook), never at import.
@@ -20,6 +21,8 @@ from redis.exceptions import LockError
 from bot import twilio_copies
 from bot.db import messages
 from bot.db.models import Conversation, utcnow
+from bot.deferred import release_deferred
+from bot.documents.reminder_job import send_document_reminders
 from bot.handoff.rasa_context import tell_rasa
 from bot.logs import configure_logging, get_logger
 from bot.outbox import SendRetryLater
@@ -175,6 +178,16 @@ async def recover_stalled(ctx: dict[str, Any]) -> int:
     return len(stalled) + len(unsent)
 
 
+async def release_deferred_job(ctx: dict[str, Any]) -> int:
+    """Proactive messages deferred outside the contact hours go when they open (bot/deferred.py)."""
+    return await release_deferred(ctx["runtime"])
+
+
+async def document_reminders_job(ctx: dict[str, Any]) -> int:
+    """Reminders for missing documents that are due (bot/documents/reminder_job.py)."""
+    return await send_document_reminders(ctx["runtime"])
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
     return {
         "functions": [
@@ -200,6 +213,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             cron(recover_stalled, second={5, 35}, run_at_startup=True, keep_result=0),
             # Copies at Twilio still to delete (erasure, downloaded or held media): docs/PRIVACY.md.
             cron(twilio_copies.retry_job, second={20}, keep_result=0),
+            # Contact hours (Ley 2300 de 2023): at the minute they open, deferred proactive rows go.
+            cron(release_deferred_job, second={0}, run_at_startup=True, keep_result=0),
+            cron(document_reminders_job, second={40}, run_at_startup=True, keep_result=0),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

@@ -18,6 +18,7 @@ PENDING_INBOUND = ("received", "processing")
 DEAD_LETTER = "dead_letter"
 UNSENT_OUTBOUND = UNSENT_STATUSES
 HELD = "held"  # a consultant's reply waiting for the WhatsApp window to open (bot/handoff/consultant.py)
+DEFERRED = "deferred"  # a proactive message waiting for the contact hours to open (bot/deferred.py)
 
 
 async def insert_inbound(
@@ -143,8 +144,9 @@ async def add_outbound(
     content_sid: str | None = None,
     content_variables: dict[str, str] | None = None,
     author_id: int | None = None,
+    created_at: datetime | None = None,  # default now; a scheduled job passes its own clock's now
 ) -> Message:
-    now = utcnow()
+    now = created_at or utcnow()
     sending = status == "sending"
     message = Message(
         conversation_id=conversation_id,
@@ -199,6 +201,18 @@ async def conversations_with_unsent_outbound(session: AsyncSession, *, older_tha
     return result.all()
 
 
+async def release_deferred(session: AsyncSession, *, limit: int = 1000) -> Sequence[int]:
+    """Deferred rows become "pending" again; the conversations to drain, each once."""
+    ids = select(Message.id).where(Message.direction == "out", Message.status == DEFERRED).limit(limit)
+    result = await session.scalars(
+        update(Message)
+        .where(Message.id.in_(ids.scalar_subquery()), Message.status == DEFERRED)
+        .values(status="pending", updated_at=utcnow())
+        .returning(Message.conversation_id)
+    )
+    return sorted(set(result.all()))
+
+
 async def set_status(session: AsyncSession, *, message_id: int, **values: Any) -> None:
     values.setdefault("updated_at", utcnow())
     await session.execute(update(Message).where(Message.id == message_id).values(**values))
@@ -215,7 +229,7 @@ async def cancel_unsent_to_contact(session: AsyncSession, *, contact_id: int) ->
         update(Message)
         .where(
             Message.direction == "out",
-            Message.status.in_(("pending", HELD)),
+            Message.status.in_(("pending", HELD, DEFERRED)),
             Message.conversation_id.in_(conversation_ids),
         )
         .values(status="canceled", error_detail="contact opted out", updated_at=utcnow())

@@ -104,7 +104,8 @@ class Message(Base):
     # inbound: received -> processing -> answered | skipped | dead_letter (given up after
     #   MAX_TURN_ATTEMPTS: error_detail says why); outbound: pending -> sending ->
     #   accepted/scheduled/queued -> sent -> delivered -> read, or failed/undelivered/
-    #   partially_delivered/canceled/refused; "unknown" = send outcome ambiguous, reconciled before any
+    #   partially_delivered/canceled/refused; "deferred" = proactive, waiting for the contact hours
+    #   (bot/deferred.py); "unknown" = send outcome ambiguous, reconciled before any
     #   new attempt. Ranks and what Twilio's statuses mean for a row: bot/twilio_adapter/statuses.py.
     status: Mapped[str] = mapped_column(String(32))
     error_code: Mapped[int | None] = mapped_column(Integer)
@@ -113,7 +114,8 @@ class Message(Base):
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer, default=0)  # order of outbound parts of one turn
     # Why we send it: reply | opt_out_confirmation | opt_in_confirmation | help | consultant_reply |
-    # reopen_template (the template sent for a held consultant reply); the send policy asks
+    # reopen_template (the template sent for a held consultant reply) | document_reminder; the send
+    # policy asks (bot/send_policy.py: which purposes are replies and which wait for contact hours)
     purpose: Mapped[str] = mapped_column(String(32), default="reply", server_default="reply")
     encoding: Mapped[str | None] = mapped_column(String(8))  # GSM-7 | UCS-2 (SMS only)
     segments: Mapped[int | None] = mapped_column(Integer)

@@ -36,6 +36,9 @@ TRANSIENT_SLOTS: Final = frozenset({"requested_slot", SUGGESTED, SUGGESTED_NAME,
 # Reasons that are a follow-up question rather than a failed try.
 NOT_A_FAILURE: Final = frozenset({"municipality_confirm", "document_number_missing", "name_confirm"})
 
+DOCUMENTS_LATER: Final = "utter_documents_after_questions"
+FILE_KEPT_LATER: Final = "utter_file_kept_after_questions"
+MEDIA_PAYLOAD: Final = "/enviar_documento"  # what Rasa hears for a photo without words (bot/turns.py)
 # A message that does not answer the question but clearly asks something else gets that answer, then the
 # question again (no failed try counted). An answer that parses is always taken as an answer, whatever
 # NLU thought ("abono y semillas" reads as a payment report; it is a loan purpose).
@@ -43,9 +46,14 @@ QUESTION_RESPONSES: Final = {
     "ask_payment_info": "utter_payment_info_coming_soon",
     "report_payment": "utter_report_payment_coming_soon",
     "cannot_pay": "utter_cannot_pay_coming_soon",
-    "document_status": "utter_document_status_coming_soon",
+    "document_status": DOCUMENTS_LATER,
     "request_lesson": "utter_lesson_coming_soon",
-    "enviar_documento": "utter_document_received",
+    "enviar_documento": DOCUMENTS_LATER,
+    # The gateway's documents buttons, tapped from an older message (no request exists before the result)
+    "documents_status": DOCUMENTS_LATER,
+    "documents_sensitive_consent": DOCUMENTS_LATER,
+    "documents_formal": DOCUMENTS_LATER,
+    "documents_sms_route": DOCUMENTS_LATER,
     "request_loan": "utter_prequal_in_progress",  # "q? no entiendo, yo lo q quiero es un credito"
 }
 QUESTION_CONFIDENCE: Final = 0.6  # the answer already failed to parse; a wrong guess only costs a re-ask
@@ -104,13 +112,25 @@ def answer_on_resume(
     return values if values.get(RETRY_REASON) is None else {}
 
 
-def question_instead(values: Mapping[str, Any], intent: Mapping[str, Any] | None) -> str | None:
-    """The response for another question, when ``values`` (from check_answer) did not take the answer."""
+def question_instead(
+    values: Mapping[str, Any], intent: Mapping[str, Any] | None, text: str = ""
+) -> str | None:
+    """The response for another question, when ``values`` (from check_answer) did not take the answer,
+    or when ``text`` is another question's button payload ("/documents_status" is never a loan purpose)."""
+    if text == MEDIA_PAYLOAD:  # a photo or PDF: the gateway kept it
+        return FILE_KEPT_LATER
+    if intent and _is_other_button(text) and str(intent.get("name")) in QUESTION_RESPONSES:
+        return QUESTION_RESPONSES[str(intent.get("name"))]
     if not values.get(RETRY_REASON) or not intent:
         return None
     if float(intent.get("confidence") or 0) < QUESTION_CONFIDENCE:
         return None
     return QUESTION_RESPONSES.get(str(intent.get("name")))
+
+
+def _is_other_button(text: str) -> bool:
+    """A button payload other than the form's own Sí / No ("/affirm", "/deny")."""
+    return text.startswith("/") and text not in (YES_PAYLOAD, NO_PAYLOAD)
 
 
 def _entity_values(entities: Entities) -> dict[str, str]:

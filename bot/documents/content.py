@@ -1,5 +1,6 @@
 """The documents of a loan application as data (data/documents.yml): file limits, the sentence for each
-refusal, the items that may be asked for and the checklist of each loan product.
+refusal, the items that may be asked for, the checklist of each loan product and the reminder for
+missing documents.
 
 Validated when loaded, with the product ids of data/prequal_rules.yml: a checklist for an unknown
 product, or a product without a checklist, stops the process at start.
@@ -15,6 +16,7 @@ import yaml
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from bot.documents.texts import FlowTexts
 from bot.prequal.data import MUNICIPALITIES_FILE, RULES_FILE, SECTORS_FILE
 from bot.prequal.rules_data import load_prequal_rules
 from bot.text import normalise
@@ -70,6 +72,33 @@ class Item(BaseModel):
     only_if: Literal["formal"] | None = None
 
 
+class DocumentReminders(BaseModel):
+    """The reminder for missing documents (bot/documents/reminders.py): when, how often, what it says.
+
+    ``whatsapp``/``sms``: free text, with {missing} (how many documents are missing) and, on WhatsApp,
+    {item} (the title of the next one). ``template``: the business-initiated text template of
+    data/whatsapp_templates.yml sent on WhatsApp outside the 24 h window (checked at start-up).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    after_hours: int = Field(ge=24, le=24 * 14)  # since the request opened or the last file came
+    max_reminders: int = Field(ge=0, le=5)
+    whatsapp: str = Field(min_length=1, max_length=320)
+    sms: str = Field(min_length=1, max_length=320)
+    template: str = Field(min_length=1)
+
+    @field_validator("whatsapp", "sms")
+    @classmethod
+    def _known_placeholders(cls, text: str) -> str:
+        used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+        if used - {"missing", "item"}:
+            raise ValueError(f"placeholders {sorted(used)}: only {{missing}} and {{item}} are available")
+        if "missing" not in used:
+            raise ValueError("a reminder says how many documents are missing: {missing}")
+        return text
+
+
 class DocumentsData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -78,6 +107,10 @@ class DocumentsData(BaseModel):
     refusals: dict[Refusal, str]
     items: tuple[Item, ...] = Field(min_length=1)
     checklists: dict[str, tuple[str, ...]] = Field(min_length=1)
+    conversation: FlowTexts  # what the gateway says in the flow (bot/documents/texts.py)
+    # The console's reasons for sending a document back: validated by bot/documents/reasons.py.
+    rejection_reasons: dict[str, object] = Field(default_factory=dict)
+    reminders: DocumentReminders
 
     @field_validator("refusals")
     @classmethod
@@ -108,7 +141,12 @@ class DocumentsData(BaseModel):
                 raise ValueError(f"checklists for unknown products: {unknown_products}")
             if without := sorted(products - set(self.checklists)):
                 raise ValueError(f"products without a checklist: {without}")
-        words = (*self.refusals.values(), *(item.instruction for item in self.items))
+        words = (
+            *self.refusals.values(),
+            *(item.instruction for item in self.items),
+            self.reminders.whatsapp,
+            self.reminders.sms,
+        )
         if any("rechaz" in normalise(text) for text in words):
             raise ValueError('say what to do now ("tómela de nuevo"), never "rechazado"')
         return self

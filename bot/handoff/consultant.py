@@ -1,12 +1,15 @@
 """A consultant's reply: through the bot's outbox and send policy, sent by the worker.
 
 The reply is an outbox row (purpose "consultant_reply", ``author_id`` = the consultant) written in one
-transaction with its ticket event; the worker's conversation job sends it (``bot.outbox``), so opt-out,
+transaction with its ticket event (:func:`queue_consultant_text`, also used for other texts a consultant
+sends, e.g. a document asked for again); the worker's conversation job sends it (``bot.outbox``), so opt-out,
 the WhatsApp window and Twilio's answers apply exactly as to the bot's own replies.
 
 On WhatsApp after the 24 h window closed, free text cannot go out: the reply is stored "held" and the
 business-initiated template of data/handoff.yml (``reopen_template``) is sent instead, once per
-closed window. When the person answers, the worker releases the held replies in order
+closed window. A message to someone silent for over 24 h is proactive (bot/send_policy.py): outside
+the contact hours of Ley 2300 de 2023 it is stored and goes when they open, and the notice says when.
+When the person answers, the worker releases the held replies in order
 (:func:`release_held_replies`), before anything else of that turn.
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +26,7 @@ from bot.db import messages
 from bot.db.models import Contact, Conversation, HandoffRequest, Message, utcnow
 from bot.gsm7 import sms_size
 from bot.handoff.access import Actor, refusal_to_act
+from bot.handoff.hours import describe_when, fill_when
 from bot.handoff.window import MAX_REPLY_CHARS, rendered_reply, window_state
 from bot.logs import get_logger
 from bot.queue import enqueue_drain
@@ -57,50 +61,115 @@ async def consultant_reply(
         contact = await session.get(Contact, conversation.contact_id) if conversation else None
         if conversation is None or contact is None:
             return ReplyOutcome("refused", notices.not_found)
-        channel = conversation.channel
-        body = rendered_reply(text, channel)
-        if not body:
-            return ReplyOutcome("refused", notices.empty)
-        if len(body) > MAX_REPLY_CHARS:
-            return ReplyOutcome("refused", notices.too_long.format(max=MAX_REPLY_CHARS))
-        window = window_state(contact, channel, at)
-        # Outside the window a template goes out: the policy's only objection left is an opt-out.
-        decision = may_send(
-            contact, channel=channel, now=at, is_template=not window.open, purpose=queries.CONSULTANT_REPLY
-        )
-        if not decision.allowed:
-            return ReplyOutcome("refused", notices.opted_out)
-        size = sms_size(body) if channel == "sms" else None
-        if window.open:  # replies held earlier go first
-            await queries.release_held(session, conversation_id=conversation.id, status="pending")
-        row = await messages.add_outbound(
-            session,
-            conversation_id=conversation.id,
-            reply_to_id=None,
-            position=0,
-            body=body,
-            encoding=size.encoding if size else None,
-            segments=size.segments if size else None,
-            status="pending" if window.open else messages.HELD,
-            purpose=queries.CONSULTANT_REPLY,
-            author_id=user.id,
-        )
-        detail = {"message_id": row.id, "channel": channel, "held": not window.open}
-        await queries.add_event(session, ticket=ticket, kind="reply", actor_id=user.id, at=at, detail=detail)
-        outcome = ReplyOutcome("sent", notices.sent, row.id)
-        if not window.open:
-            outcome = ReplyOutcome("held", notices.held, row.id)
-            since = contact.last_whatsapp_inbound_at
-            if not await queries.template_waiting(session, conversation_id=conversation.id, since=since):
-                template = await _add_reopen_template(
-                    runtime, session, ticket, conversation, contact, user, at
-                )
-                outcome = ReplyOutcome("template_sent_reply_held", notices.template_sent, row.id)
-                log.info("reopen template queued", ticket_id=ticket.id, outbound_id=template.id)
-    if outcome.kind != "held":
-        await enqueue_drain(runtime.redis, conversation_id=conversation.id, reason=f"consultant-{row.id}")
-    log.info("consultant reply", ticket_id=ticket_id, outbound_id=row.id, outcome=outcome.kind)
-    return outcome
+        queued = await queue_consultant_text(
+            runtime, session, ticket=ticket, conversation=conversation, contact=contact, user=user,
+            text=text, purpose=queries.CONSULTANT_REPLY, event_kind="reply", at=at,
+        )  # fmt: skip
+    if queued.message is None:
+        notice = str(getattr(notices, queued.refusal or "not_found"))
+        return ReplyOutcome("refused", notice.format(max=MAX_REPLY_CHARS))
+    await drain_queued(runtime, queued, conversation_id=conversation.id)
+    notice = _notice_for(runtime, queued, at)
+    log.info("consultant reply", ticket_id=ticket_id, outbound_id=queued.message.id, outcome=queued.kind)
+    return ReplyOutcome(queued.kind, notice, queued.message.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """What :func:`queue_consultant_text` stored: ``message`` (None when ``kind`` is "refused", and
+    ``refusal`` names the notice: empty, too_long, opted_out)."""
+
+    kind: ReplyKind
+    message: Message | None = None
+    refusal: str | None = None
+    deferred: bool = False  # outside the contact hours: the outbox sends it when they open
+
+
+async def queue_consultant_text(
+    runtime: Runtime,
+    session: AsyncSession,
+    *,
+    ticket: HandoffRequest,
+    conversation: Conversation,
+    contact: Contact,
+    user: Actor,
+    text: str,
+    purpose: str,
+    event_kind: str,
+    at: datetime,
+    event_detail: dict[str, Any] | None = None,
+) -> Queued:
+    """Store a text a consultant sends (a reply, a document's re-request) in the outbox with its ticket
+    event, inside the caller's transaction, under the rules of the send: folded to GSM-7 on SMS, the
+    send policy asked (opt-out), and on WhatsApp after the window closed held behind the reopen
+    template. The worker is asked to drain the conversation once the caller's transaction commits."""
+    channel = conversation.channel
+    body = rendered_reply(text, channel)
+    if not body:
+        return Queued("refused", refusal="empty")
+    if len(body) > MAX_REPLY_CHARS:
+        return Queued("refused", refusal="too_long")
+    window = window_state(contact, channel, at)
+    # Outside the window a template goes out: the policy's only objection left is an opt-out.
+    decision = may_send(
+        contact,
+        channel=channel,
+        now=at,
+        hours=runtime.contact_hours,
+        is_template=not window.open,
+        purpose=purpose,
+    )
+    # Outside contact hours to someone who went quiet: stored; the outbox sends it when they open.
+    if not decision.allowed and not decision.deferred:
+        return Queued("refused", refusal="opted_out")
+    size = sms_size(body) if channel == "sms" else None
+    if window.open:  # replies held earlier go first
+        await queries.release_held(session, conversation_id=conversation.id, status="pending")
+    row = await messages.add_outbound(
+        session,
+        conversation_id=conversation.id,
+        reply_to_id=None,
+        position=0,
+        body=body,
+        encoding=size.encoding if size else None,
+        segments=size.segments if size else None,
+        status="pending" if window.open else messages.HELD,
+        purpose=purpose,
+        author_id=user.id,
+    )
+    detail = {**(event_detail or {}), "message_id": row.id, "channel": channel, "held": not window.open}
+    await queries.add_event(session, ticket=ticket, kind=event_kind, actor_id=user.id, at=at, detail=detail)
+    queued = Queued("sent", row, deferred=decision.deferred)
+    if not window.open:
+        queued = Queued("held", row)
+        since = contact.last_whatsapp_inbound_at
+        if not await queries.template_waiting(session, conversation_id=conversation.id, since=since):
+            template = await _add_reopen_template(runtime, session, ticket, conversation, contact, user, at)
+            # The template is proactive: it waits for the contact hours too.
+            deferred = not runtime.contact_hours.is_open(at)
+            queued = Queued("template_sent_reply_held", row, deferred=deferred)
+            log.info("reopen template queued", ticket_id=ticket.id, outbound_id=template.id)
+    return queued
+
+
+def _notice_for(runtime: Runtime, queued: Queued, at: datetime) -> str:
+    """What the console tells the consultant: sent, held, or when it will go (after hours)."""
+    notices = runtime.consultant.notices
+    if queued.kind == "held":
+        return notices.held
+    if queued.kind == "sent":
+        return _after_hours(runtime, notices.sent_after_hours, at) if queued.deferred else notices.sent
+    if queued.deferred:
+        return _after_hours(runtime, notices.template_after_hours, at)
+    return notices.template_sent
+
+
+async def drain_queued(runtime: Runtime, queued: Queued, *, conversation_id: int) -> None:
+    """After the transaction of :func:`queue_consultant_text` committed: the worker sends it now
+    (a held text waits for the person's answer instead)."""
+    if queued.message is not None and queued.kind != "held":
+        reason = f"consultant-{queued.message.id}"
+        await enqueue_drain(runtime.redis, conversation_id=conversation_id, reason=reason)
 
 
 async def _add_reopen_template(
@@ -138,6 +207,12 @@ async def _add_reopen_template(
         detail={"message_id": row.id, "template": template.name},
     )
     return row
+
+
+def _after_hours(runtime: Runtime, notice: str, at: datetime) -> str:
+    """The notice for a message kept until the contact hours open, saying when it goes."""
+    hours = runtime.contact_hours
+    return fill_when(notice, describe_when(hours.next_open(at), at.astimezone(hours.zone)))
 
 
 def _first_name(name: str | None) -> str:

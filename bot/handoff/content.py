@@ -60,6 +60,9 @@ class Notices(BaseModel):
     sent: str
     template_sent: str
     held: str
+    # Outside the contact hours (Ley 2300 de 2023) to someone silent for over 24 h: {when} it goes.
+    sent_after_hours: str
+    template_after_hours: str
     unknown_outcome: str
     handed_back: str
     ticket_closed: str
@@ -68,11 +71,26 @@ class Notices(BaseModel):
     transferred: str
     note_empty: str
     note_saved: str
+    # The documents panel (bot/documents/review.py): each names the document with {item}.
+    document_approved: str
+    documents_approved: str
+    document_rejected: str
+    document_rejected_held: str
+    document_rejected_unsent: str
+    document_not_reviewable: str
+    unknown_rejection_reason: str
 
     @model_validator(mode="after")
     def _placeholders(self) -> Notices:
         if "{max}" not in self.too_long or "{name}" not in self.transferred:
             raise ValueError("too_long needs {max} and transferred needs {name}")
+        if "{when}" not in self.sent_after_hours or "{when}" not in self.template_after_hours:
+            raise ValueError("sent_after_hours and template_after_hours need {when}")
+        about_an_item = (self.document_approved, self.documents_approved, self.document_rejected,
+                         self.document_rejected_held, self.document_rejected_unsent,
+                         self.document_not_reviewable)  # fmt: skip
+        if any("{item}" not in notice for notice in about_an_item):
+            raise ValueError("the documents panel's notices name the document: {item}")
         return self
 
 

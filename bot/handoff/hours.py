@@ -1,23 +1,20 @@
 """Hand-off requests: when a consultant will answer (office hours from data/) and what we tell the user.
 
-Pure functions over a validated ``OfficeHours``; the wait while the office is open comes from the
+Pure functions over a validated ``OfficeHours`` (weekly hours closed on holidays: ``bot.weekly_hours``,
+shared with the contact hours of ``bot.contact_hours``); the wait while the office is open comes from the
 queue (``bot.handoff.wait``); tickets are in ``bot.handoff.tickets``.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from functools import cached_property, lru_cache
+from datetime import datetime, time
 from pathlib import Path
-from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-WEEKDAYS: tuple[Weekday, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from bot.weekly_hours import WeeklyHours
+
 DIAS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 
@@ -35,60 +32,16 @@ class HandoffReplies(BaseModel):
         return text
 
 
-class OfficeHours(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class OfficeHours(WeeklyHours):
+    """When consultants answer (data/office_hours.yml) and what the person is told about it."""
 
-    timezone: str = "America/Bogota"
-    opening_hours: dict[Weekday, tuple[time, time]]
     replies: HandoffReplies
-
-    @model_validator(mode="after")
-    def _sane(self) -> OfficeHours:
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {self.timezone!r}") from exc
-        for day, (start, end) in self.opening_hours.items():
-            if start >= end:
-                raise ValueError(f"{day}: opening time must be before closing time")
-        if not self.opening_hours:
-            raise ValueError("at least one opening day is needed")
-        return self
-
-    @cached_property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def hours_on(self, day: date) -> tuple[time, time] | None:
-        if day in colombian_holidays(day.year):
-            return None
-        return self.opening_hours.get(WEEKDAYS[day.weekday()])
 
     def closing_today(self, now: datetime) -> datetime | None:
         """When the office closes today (local time), or ``None`` when it does not open today."""
         local = now.astimezone(self.zone)
         hours = self.hours_on(local.date())
         return None if hours is None else datetime.combine(local.date(), hours[1], self.zone)
-
-    def next_opening(self, now: datetime) -> datetime | None:
-        """``None`` while the office is open; else when it opens next (local time)."""
-        local = now.astimezone(self.zone)
-        for offset in range(0, 15):
-            day = local.date() + timedelta(days=offset)
-            hours = self.hours_on(day)
-            if hours is None:
-                continue
-            start, end = (datetime.combine(day, moment, self.zone) for moment in hours)
-            if offset == 0 and start <= local < end:
-                return None
-            if local < start:
-                return start
-        raise ValueError("no opening in the next two weeks: check data/office_hours.yml")
-
-
-@lru_cache(maxsize=8)
-def colombian_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("CO", years=year)
 
 
 def handoff_reply(

@@ -29,6 +29,8 @@ class Branch(BaseModel):
     id: str = Field(pattern=r"^[a-z_]+$", max_length=40)
     name: str = Field(min_length=1, max_length=80)
     area: str = Field(min_length=1, max_length=120)
+    address: str = Field(min_length=5, max_length=120)  # where documents may be brought (bot/documents/)
+    hours: str = Field(min_length=5, max_length=120)
     municipalities: tuple[str, ...] = Field(min_length=1)  # DANE codes
 
     @field_validator("municipalities")
@@ -129,7 +131,14 @@ class HandoffData(BaseModel):
 
 
 # Reasons the gateway itself opens tickets with (the dialogue may name others listed in the file).
-REQUIRED_REASONS = ("user_asked", "offered_after_retries", "prequalified", "bot_failure")
+REQUIRED_REASONS = (
+    "user_asked",
+    "offered_after_retries",
+    "prequalified",
+    "bot_failure",
+    "documents_review",
+    "documents_call",
+)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ class OutboundRequest:
     media_urls: tuple[str, ...] = ()
     content_sid: str | None = None
     content_variables: dict[str, str] = field(default_factory=dict)
+    validity_period_s: int | None = None  # Twilio drops it if still queued after this (1–36 000 s)
 
 
 @dataclass(frozen=True, slots=True)

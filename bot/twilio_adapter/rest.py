@@ -8,6 +8,7 @@ a 5xx is ambiguous and must be reconciled before any new attempt.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -87,6 +88,8 @@ class TwilioRestClient:
         if request.content_sid:
             data["ContentSid"] = request.content_sid
             data["ContentVariables"] = json.dumps(request.content_variables)
+        if request.validity_period_s is not None:
+            data["ValidityPeriod"] = str(request.validity_period_s)
         try:
             response = await self._client.post(self._messages_url, data=data, auth=self._auth)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -129,8 +132,19 @@ class TwilioRestClient:
             return f"{self._base}{parts.path}"
         raise MediaRejected("media URL is not on the Twilio API host")
 
-    async def download_media(self, url: str, *, limit_bytes: int = MEDIA_LIMIT_BYTES) -> DownloadedMedia:
+    async def download_media(
+        self, url: str, *, limit_bytes: int = MEDIA_LIMIT_BYTES, total_timeout_s: float | None = None
+    ) -> DownloadedMedia:
+        """The media's bytes. The client's timeouts bound each read; ``total_timeout_s`` bounds the
+        whole download (a server that sends a little at a time never hits a read timeout)."""
         target = self.media_url_for(url)
+        try:
+            async with asyncio.timeout(total_timeout_s):
+                return await self._download(target, limit_bytes)
+        except TimeoutError as exc:
+            raise MediaRejected("media download took too long") from exc
+
+    async def _download(self, target: str, limit_bytes: int) -> DownloadedMedia:
         try:
             async with self._client.stream("GET", target, auth=self._auth, follow_redirects=True) as response:
                 if response.status_code != 200:

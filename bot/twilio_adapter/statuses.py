@@ -12,8 +12,11 @@ from __future__ import annotations
 # - held: a consultant's WhatsApp reply written after the 24 h window closed; it waits, unsent, until
 #   the person answers the template (then it becomes "sending"). Not in the unsent set: nothing
 #   retries it before then.
+# - deferred: a proactive message outside the contact hours (Ley 2300 de 2023, bot/send_policy.py);
+#   unsent, not in the unsent set either: bot/deferred.py makes it "pending" again when the hours open.
 STATUS_RANK: dict[str, int] = {
     "held": 0,
+    "deferred": 0,
     "pending": 0,
     "sending": 1,
     "unknown": 1,
@@ -69,6 +72,7 @@ ERROR_MEANINGS: dict[int, str] = {
     30005: "unknown or inactive number",
     30006: "landline or unreachable carrier",
     21211: "invalid 'To' number",
+    30036: "validity period expired: still queued when the contact hours closed, not sent",
 }
 
 

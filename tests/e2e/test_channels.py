@@ -67,7 +67,8 @@ async def test_plain_words_opt_out_asks_first(live: Stack) -> None:
     ("answer", "expected", "hint"),
     [
         ("la primera", "antes de pedirle datos", False),  # Crédito: consent comes first
-        ("docmentos", "documentos", True),
+        # Documentos with no application yet: the pre-qualification comes first, offered as option 1
+        ("docmentos", "documentos", False),
         ("4", "lecciones", True),
     ],
 )

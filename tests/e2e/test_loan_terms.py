@@ -88,6 +88,8 @@ async def test_a_question_at_the_consent_step_is_answered_and_consent_is_asked_a
     assert has(await turn(live, phone, "necesito un prestamo pal negocio"), "Antes de pedirle datos")
     body = await turn(live, phone, "que tasa manejan")
     assert has(body, "mes vencido", "acepta que usemos sus datos", "1. Acepto")
-    body = await turn(live, phone, "y q papeles piden")
+    body = await turn(live, phone, "y piden fiador?")
     assert has(body, "requisitos", "acepta que usemos sus datos")
+    body = await turn(live, phone, "y q papeles piden")  # documents come after the questions (issue 11)
+    assert has(body, "documentos se piden despues de las preguntas", "acepta que usemos sus datos")
     assert has(await turn(live, phone, "1"), "10 preguntas")  # the consent answer still works

@@ -22,11 +22,13 @@ class FakeTwilio:
     control: httpx.AsyncClient
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) the app made
 
-    async def register_media(self, message_sid: str, content: bytes = b"\x89PNG photo") -> str:
+    async def register_media(
+        self, message_sid: str, content: bytes = b"\x89PNG photo", content_type: str = "image/png"
+    ) -> str:
         response = await self.control.post(
             "/fake-twilio/_control/media",
             json={
-                "content_type": "image/png",
+                "content_type": content_type,
                 "data_b64": base64.b64encode(content).decode(),
                 "message_sid": message_sid,
             },

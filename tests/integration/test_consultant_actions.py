@@ -13,6 +13,7 @@ from bot.handoff.closing import close_ticket, hand_back
 from bot.handoff.consultant import consultant_reply
 from bot.handoff.ticket_actions import add_note, transfer
 from bot.runtime import Runtime
+from tests.contact_clock import open_now
 from tests.integration.consultant_setup import add_user, claimed_conversation, events, outbound, ticket
 
 REPLY = "Hola, ya revisé su información. ¿Podemos hablar el miércoles?"
@@ -89,6 +90,7 @@ async def test_empty_too_long_and_opted_out_replies_are_refused_and_store_nothin
 
 
 async def test_closed_window_holds_the_reply_and_sends_the_template_once(runtime: Runtime) -> None:
+    runtime.contact_hours = open_now(runtime.contact_hours)  # the template would wait at night
     claimed = await claimed_conversation(
         runtime, channel="whatsapp", last_inbound=utcnow() - timedelta(hours=25)
     )

@@ -25,6 +25,7 @@ from bot.handoff.consultant import consultant_reply
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from tests.conftest import make_settings
+from tests.contact_clock import contact_hours_offset_s
 from tests.e2e.processes import Process, child_env, free_port, signed_inbound
 from tests.integration.consultant_setup import claimed_conversation, outbound
 from tests.integration.web_server import serving
@@ -85,6 +86,8 @@ async def live(database_url: str, redis_db: int, tmp_path: Path) -> AsyncIterato
                 "PUBLIC_BASE_URL": base,
                 "MEDIA_DIR": str(tmp_path / "media"),
                 "LOG_LEVEL": "INFO",
+                # The reopen template is proactive: the worker judges the contact hours as if open.
+                "CONTACT_HOURS_OFFSET_S": str(contact_hours_offset_s(settings)),
             }
         )
         worker = Process("worker", [sys.executable, "-m", "bot.worker"], env, tmp_path).start()

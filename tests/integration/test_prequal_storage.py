@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from structlog.testing import capture_logs
 
 from bot.db import conversations, messages, prequal
-from bot.db.models import HandoffRequest, Message, PrequalEvaluation, utcnow
+from bot.db.models import DocumentRequest, HandoffRequest, Message, PrequalEvaluation, utcnow
 from bot.prequal.rules import RULE_IDS
 from bot.privacy import erase_personal_data
 from bot.runtime import Runtime
@@ -60,13 +60,12 @@ async def test_a_prequalified_result_is_stored_with_a_handoff_and_the_reply(runt
     [request] = await _all(runtime, HandoffRequest)
     assert (request.reason, request.status, request.message_id) == ("prequalified", "open", message.id)
     assert request.answers == ANSWERS  # the consultant sees who asked
-    inbound, reply = await _all(runtime, Message)
-    assert (inbound.status, reply.body, reply.status, reply.reply_to_id) == (
-        "answered",
-        RESULT_TEXT,
-        "sending",
-        message.id,
-    )
+    inbound, reply, *more = await _all(runtime, Message)
+    assert (inbound.status, reply.status, reply.reply_to_id) == ("answered", "sending", message.id)
+    assert reply.body.startswith(RESULT_TEXT)  # then the documents' checklist (bot/documents/)
+    assert all(row.reply_to_id == message.id for row in more)
+    [documents] = await _all(runtime, DocumentRequest)
+    assert (documents.evaluation_id, documents.product_id) == (row.id, row.product_id)
 
 
 async def test_a_not_yet_result_is_stored_without_a_handoff(runtime: Runtime) -> None:

@@ -66,3 +66,9 @@ def test_the_environment_reaches_the_new_settings(
     settings = Settings()
     assert settings.dev_tools_enabled and not settings.dev_tools_allow_remote
     assert settings.ops_token.get_secret_value() == "from-the-environment"
+
+
+def test_prod_refuses_to_shift_the_contact_hours(no_environment: None) -> None:
+    with pytest.raises(ValidationError, match="CONTACT_HOURS_OFFSET_S must be 0"):
+        Settings(**PROD, contact_hours_offset_s=3600)  # type: ignore[arg-type]
+    assert Settings(app_env="test", contact_hours_offset_s=3600).contact_hours_offset_s == 3600

@@ -10,3 +10,11 @@ def test_the_worker_sweeps_stalled_work_and_retries_deletions_at_twilio() -> Non
     options = worker_options(make_settings("sqlite:///unused.db", 14))
     names = {job.name for job in options["cron_jobs"]}
     assert {"cron:recover_stalled", "cron:retry_job"} <= names, names
+
+
+def test_the_worker_releases_deferred_messages_each_minute_and_sends_document_reminders() -> None:
+    options = worker_options(make_settings("sqlite:///unused.db", 14))
+    jobs = {job.name: job for job in options["cron_jobs"]}
+    release = jobs["cron:release_deferred_job"]
+    assert release.second == {0} and release.minute is None and release.run_at_startup
+    assert "cron:document_reminders_job" in jobs

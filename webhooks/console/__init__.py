@@ -11,7 +11,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webhooks.console import auth_routes, conversation_routes, queue_routes, supervisor_routes
+from webhooks.console import (
+    auth_routes,
+    conversation_routes,
+    document_routes,
+    queue_routes,
+    supervisor_routes,
+)
 from webhooks.console.security import LoginRequired
 from webhooks.console.views import HERE
 
@@ -36,7 +42,7 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 
 
 def mount(app: FastAPI) -> None:
-    for module in (auth_routes, queue_routes, conversation_routes, supervisor_routes):
+    for module in (auth_routes, queue_routes, conversation_routes, document_routes, supervisor_routes):
         app.include_router(module.router, prefix="/console", include_in_schema=False)
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="console-static")
     app.add_exception_handler(LoginRequired, _login_required)

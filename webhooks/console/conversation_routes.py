@@ -16,6 +16,7 @@ from bot.db import consultant as consultant_queries
 from bot.db import tickets as ticket_queries
 from bot.db import users
 from bot.db.models import Contact, Conversation, HandoffRequest, utcnow
+from bot.documents.review import refusal_to_review
 from bot.handoff.access import ActionResult, may_transfer_to, refusal_to_act, refusal_to_see
 from bot.handoff.closing import close_ticket, hand_back
 from bot.handoff.consultant import consultant_reply
@@ -24,6 +25,7 @@ from bot.handoff.transcript import transcript
 from bot.handoff.window import preview, window_state
 from bot.runtime import Runtime
 from webhooks.console.content import console_content
+from webhooks.console.documents_view import documents_panel
 from webhooks.console.security import CheckedVisitorDep, Visitor, VisitorDep, refusal_status
 from webhooks.console.sessions import pop_notice, set_notice
 from webhooks.console.summary_view import summary_view
@@ -43,7 +45,9 @@ async def _visible_ticket(runtime: Runtime, ticket_id: int, visitor: Visitor) ->
     return ticket
 
 
-async def _context(runtime: Runtime, ticket: HandoffRequest, visitor: Visitor) -> dict[str, Any]:
+async def _context(
+    runtime: Runtime, ticket: HandoffRequest, visitor: Visitor, *, with_documents: bool = True
+) -> dict[str, Any]:
     now, user = utcnow(), visitor.user
     async with runtime.sessions() as db:
         conversation = await db.get(Conversation, ticket.conversation_id)
@@ -56,17 +60,23 @@ async def _context(runtime: Runtime, ticket: HandoffRequest, visitor: Visitor) -
             db, conversation_id=conversation.id, since=contact.last_whatsapp_inbound_at
         )
         assignee = await ticket_queries.assignee_name(db, ticket_id=ticket.id)
+        content = console_content(runtime)
+        documents = (
+            await documents_panel(db, conversation_id=conversation.id, ticket_id=ticket.id, content=content)
+            if with_documents
+            else None
+        )
         colleagues = [
             u for u in await users.active_users(db)
             if u.id not in (user.id, ticket.assignee_id) and may_transfer_to(user, u, ticket)
         ]  # fmt: skip
-    content = console_content(runtime)
     return {"user": user, "csrf": visitor.session.csrf, "ticket": ticket, "conversation": conversation,
             "contact": contact, "entries": entries, "window": window, "template_waiting": template_waiting,
             "now": now, "colleagues": colleagues, "assignee": assignee, "content": content,
             "may_act": refusal_to_act(ticket, user) is None,
             "may_close": refusal_to_act(ticket, user, open_ok=True) is None,
-            "summary": summary_view(ticket.summary, products=content.products)}  # fmt: skip
+            "summary": summary_view(ticket.summary, products=content.products),
+            "documents": documents, "may_review": refusal_to_review(ticket, user) is None}  # fmt: skip
 
 
 @router.get("", response_class=HTMLResponse)
@@ -84,7 +94,7 @@ async def transcript_rows(
     request: Request, ticket_id: int, runtime: RuntimeDep, visitor: VisitorDep
 ) -> Response:
     ticket = await _visible_ticket(runtime, ticket_id, visitor)
-    context = await _context(runtime, ticket, visitor)
+    context = await _context(runtime, ticket, visitor, with_documents=False)  # polled every 2 s
     return templates().TemplateResponse(request, "_transcript.html", context)
 
 

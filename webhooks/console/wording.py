@@ -46,6 +46,9 @@ EVENT_WORDS = {
     "ticket_handed_back": "Devolvió la conversación al bot",
     "ticket_closed": "Cerró la conversación",
     "ticket_rasa_told": "El bot recibió lo que escribió el asesor",
+    "ticket_document_approved": "Aprobó un documento",
+    "ticket_document_rejected": "Pidió de nuevo un documento",
+    "ticket_documents_closed": "Todos los documentos quedaron aprobados",
 }
 # Events the transcript does not repeat: the consultant's reply shows as the message itself.
 SILENT_EVENTS = frozenset({"ticket_reply"})
@@ -78,4 +81,17 @@ ANSWER_WORDS = {
     "destino_credito": "Para qué es el crédito",
     "monto": "Monto que pide",
     "mora": "Deudas atrasadas",
+}
+# The documents panel: an item's state (a rejection adds its reason's label from data/documents.yml).
+DOCUMENT_STATUS_WORDS = {"pending": "Falta", "received": "Recibido", "approved": "Aprobado",
+                         "rejected": "Rechazado"}  # fmt: skip
+DOCUMENT_REQUEST_WORDS = {
+    "collecting": "Faltan documentos",
+    "complete": "Completa: por revisar",
+    "closed": "Cerrada",
+}
+SMS_ROUTE_WORDS = {
+    "relative": "Los envía desde el WhatsApp de un familiar",
+    "office": "Los lleva a la oficina",
+    "call": "Pidió que un asesor lo llame",
 }

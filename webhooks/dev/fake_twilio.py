@@ -14,12 +14,13 @@ import binascii
 import json
 import re
 import secrets
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.logs import get_logger
 from bot.settings import Settings
@@ -33,6 +34,7 @@ from webhooks.dev.fake_twilio_store import (
     FAILED,
     FAKE_PREFIX,
     IN_PROGRESS,
+    MEDIA_TRICKLE_PARTS,
     STATUS_PATHS,
     CallbackRecord,
     FakeMessage,
@@ -49,7 +51,10 @@ ACCOUNT = "/2010-04-01/Accounts/{account_sid}"
 ADDRESS = re.compile(r"^(whatsapp:)?\+[1-9]\d{6,14}$")
 MAX_BODY_CHARS = 1600
 MAX_PAGE_SIZE = 1000
-FIELDS = ("To", "From", "MessagingServiceSid", "ContentSid", "ContentVariables", "StatusCallback")
+FIELDS = (
+    "To", "From", "MessagingServiceSid", "ContentSid", "ContentVariables", "StatusCallback", "ValidityPeriod",
+)  # fmt: skip
+MAX_VALIDITY_S = 36_000  # Twilio: ValidityPeriod is whole seconds, 1 to 36 000
 
 
 def twilio_error(status: int, code: int, message: str | None = None) -> JSONResponse:
@@ -134,6 +139,9 @@ async def create_message(account_sid: str, request: Request, runtime: RuntimeDep
         return twilio_error(400, 21655)  # "The ContentSid is Invalid"
     if template is not None:
         body = _template_text(template, fields["ContentVariables"])
+    validity = fields["ValidityPeriod"]
+    if validity and not (validity.isdigit() and 1 <= int(validity) <= MAX_VALIDITY_S):
+        return twilio_error(400, 21624)  # "Invalid validity period value"
     store = get_store(request.app)
     outcome = store.next_outcome(to) or ScriptedOutcome()
     if outcome.http_status is not None and outcome.http_status >= 400:
@@ -154,6 +162,7 @@ async def create_message(account_sid: str, request: Request, runtime: RuntimeDep
         content_sid=content_sid or None,
         content_variables=fields["ContentVariables"] or None,
         messaging_service_sid=service or None,
+        validity_period_s=int(validity) if validity else None,
         content_buttons=tuple({"title": b.title, "payload": b.payload} for b in template.buttons)
         if template
         else (),
@@ -280,10 +289,24 @@ async def fetch_media(
 ) -> Response:
     if (denied := _denied(request, runtime.settings, account_sid)) is not None:
         return denied
-    item = get_store(request.app).get_media(media_sid.removesuffix(".json"))
+    store = get_store(request.app)
+    item = store.get_media(media_sid.removesuffix(".json"))
     if item is None or item.message_sid != message_sid:
         return twilio_error(404, 20404, f"The requested resource {request.url.path} was not found")
+    if store.media_delay_s:
+        await asyncio.sleep(store.media_delay_s)  # _control/config: a download that times out
+    if store.media_trickle_s:
+        return StreamingResponse(_trickle(item.content, store.media_trickle_s), media_type=item.content_type)
     return Response(item.content, media_type=item.content_type)
+
+
+async def _trickle(content: bytes, pause_s: float) -> AsyncIterator[bytes]:
+    """The bytes in MEDIA_TRICKLE_PARTS parts, ``pause_s`` apart: each part in time, the whole late."""
+    size = -(-len(content) // MEDIA_TRICKLE_PARTS)
+    for start in range(0, len(content), size):
+        if start:
+            await asyncio.sleep(pause_s)
+        yield content[start : start + size]
 
 
 @router.delete(ACCOUNT + "/Messages/{message_sid}.json")

@@ -59,6 +59,8 @@ class ConfigRequest(BaseModel):
 
     callback_delay_s: float | None = Field(default=None, ge=0, le=10)
     status_callbacks: bool | None = None  # False: no message fires status callbacks until turned on
+    media_delay_s: float | None = Field(default=None, ge=0, le=60)  # media downloads answer this late
+    media_trickle_s: float | None = Field(default=None, ge=0, le=10)  # and send their bytes this slowly
 
 
 class DeletesRequest(BaseModel):
@@ -101,7 +103,16 @@ async def control_config(payload: ConfigRequest, request: Request) -> dict[str, 
         store.callback_delay_s = payload.callback_delay_s
     if payload.status_callbacks is not None:
         store.status_callbacks = payload.status_callbacks
-    return {"callback_delay_s": store.callback_delay_s, "status_callbacks": store.status_callbacks}
+    if payload.media_delay_s is not None:
+        store.media_delay_s = payload.media_delay_s
+    if payload.media_trickle_s is not None:
+        store.media_trickle_s = payload.media_trickle_s
+    return {
+        "callback_delay_s": store.callback_delay_s,
+        "status_callbacks": store.status_callbacks,
+        "media_delay_s": store.media_delay_s,
+        "media_trickle_s": store.media_trickle_s,
+    }
 
 
 @router.post("/drain")

@@ -27,6 +27,7 @@ MAX_SCRIPTED = 1_000
 MAX_MEDIA_ITEMS = 200
 MAX_MEDIA_BYTES = 16 * 1024 * 1024
 DEFAULT_CALLBACK_DELAY_S = 0.05
+MEDIA_TRICKLE_PARTS = 10
 
 FinalStatus = Literal["sent", "delivered", "read", "failed", "undelivered"]
 FAILED = frozenset({"failed", "undelivered"})
@@ -53,6 +54,7 @@ ERROR_TEXTS: dict[int, str] = {
     21606: "The 'From' phone number provided is not a valid message-capable Twilio phone number.",
     21610: "Attempt to send to unsubscribed recipient",
     21617: "The concatenated message body exceeds the 1600 character limit.",
+    21624: "Invalid validity period value",
     21910: "Invalid From and To pair. From and To should be of the same channel",
     30003: "Unreachable destination handset",
     30005: "Unknown destination handset",
@@ -135,6 +137,7 @@ class FakeMessage:
     content_variables: str | None = None
     content_buttons: tuple[dict[str, str], ...] = ()  # the template's buttons, for the simulator
     messaging_service_sid: str | None = None
+    validity_period_s: int | None = None  # ValidityPeriod as sent (the fake never expires a message)
     error_code: int | None = None
     error_message: str | None = None
     date_created: datetime = field(default_factory=utcnow)
@@ -194,6 +197,7 @@ class FakeMessage:
             content_sid=self.content_sid,
             content_variables=self.content_variables,
             content_buttons=list(self.content_buttons),
+            validity_period_s=self.validity_period_s,
             callbacks=[record.to_json() for record in self.callbacks],
         )
         return data
@@ -211,6 +215,8 @@ class FakeTwilioStore:
     def __init__(self, *, callback_delay_s: float = DEFAULT_CALLBACK_DELAY_S) -> None:
         self.callback_delay_s = callback_delay_s
         self.status_callbacks = True  # False: no message fires callbacks (as if Twilio cannot reach us)
+        self.media_delay_s = 0.0  # every media download answers this late (a slow or stuck Twilio)
+        self.media_trickle_s = 0.0  # >0: media bytes come in MEDIA_TRICKLE_PARTS parts, this far apart
         self._messages: OrderedDict[str, FakeMessage] = OrderedDict()
         self._scripts: list[tuple[str | None, ScriptedOutcome]] = []
         self._media: OrderedDict[str, StoredMedia] = OrderedDict()

@@ -55,7 +55,14 @@ def test_branch_for(municipality: str | None, branch: str) -> None:
 
 
 def test_a_municipality_in_two_branches_or_an_unknown_default_is_refused() -> None:
-    one = {"id": "a", "name": "A", "area": "x", "municipalities": ["05001"]}
+    one = {
+        "id": "a",
+        "name": "A",
+        "area": "x",
+        "address": "Calle 1",
+        "hours": "lunes",
+        "municipalities": ["05001"],
+    }
     with pytest.raises(ValidationError, match="more than one branch"):
         Branches.model_validate({"default_branch": "a", "branches": [one, {**one, "id": "b", "name": "B"}]})
     with pytest.raises(ValidationError, match="default_branch"):
@@ -68,7 +75,16 @@ def test_branches_naming_a_municipality_not_in_the_csv_are_refused() -> None:
     branches = Branches.model_validate(
         {
             "default_branch": "a",
-            "branches": [{"id": "a", "name": "A", "area": "x", "municipalities": ["05999"]}],
+            "branches": [
+                {
+                    "id": "a",
+                    "name": "A",
+                    "area": "x",
+                    "address": "Calle 1",
+                    "hours": "lunes a viernes",
+                    "municipalities": ["05999"],
+                }
+            ],
         }
     )
     with pytest.raises(ValueError, match="05999"):

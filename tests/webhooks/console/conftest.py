@@ -14,6 +14,7 @@ from bot.accounts import create_account
 from bot.db.models import Contact, Conversation, HandoffRequest, utcnow
 from bot.runtime import Runtime
 from bot.settings import Settings
+from tests.contact_clock import open_now
 from webhooks.app import create_app
 
 PASSWORD = "una-clave-larga-1"
@@ -62,6 +63,7 @@ async def console(settings: Settings) -> AsyncIterator[Console]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         runtime: Runtime = app.state.runtime
+        runtime.contact_hours = open_now(runtime.contact_hours)  # the reopen template goes at any hour
         ticket_id, conversation_id, ids = await seed(runtime)
         yield Console(app, runtime, ticket_id, conversation_id, ids)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -179,6 +180,9 @@ async def test_account_in_path_must_match_the_credentials(env: Env) -> None:
         ({"To": USER, "From": "+15550001111", "Body": "x"}, 21606),
         ({"To": f"whatsapp:{USER}", "From": "whatsapp:+15550001111", "Body": "x"}, 63007),
         ({"To": USER, "From": SMS_FROM, "Body": "x" * 1601}, 21617),
+        ({"To": USER, "From": SMS_FROM, "Body": "x", "ValidityPeriod": "0"}, 21624),
+        ({"To": USER, "From": SMS_FROM, "Body": "x", "ValidityPeriod": "36001"}, 21624),
+        ({"To": USER, "From": SMS_FROM, "Body": "x", "ValidityPeriod": "1.5"}, 21624),
     ],
 )
 async def test_validation_errors_carry_twilios_codes(env: Env, form: dict[str, str], code: int) -> None:
@@ -342,7 +346,12 @@ async def test_scripted_callbacks_off_still_moves_the_message_along(env: Env) ->
 
 async def test_config_turns_every_callback_off_and_on(env: Env) -> None:
     off = await env.client.post("/fake-twilio/_control/config", json={"status_callbacks": False})
-    assert off.json() == {"callback_delay_s": 0.001, "status_callbacks": False}
+    assert off.json() == {
+        "callback_delay_s": 0.001,
+        "status_callbacks": False,
+        "media_delay_s": 0.0,
+        "media_trickle_s": 0.0,
+    }
     await env.send(To=USER, From=SMS_FROM, Body="x", StatusCallback=CALLBACK)
     assert await env.store.drain(5)
     assert env.callbacks() == []
@@ -417,6 +426,28 @@ async def test_media_register_and_download_needs_basic_auth(env: Env) -> None:
     client = TwilioRestClient(base_url=f"{BASE}/fake-twilio", account_sid=SID, auth_token=TOKEN, client=http)
     downloaded = await client.download_media(url)
     assert downloaded.content == png and downloaded.content_type == "image/png"
+
+
+async def test_config_delays_and_trickles_media_downloads(env: Env) -> None:
+    registered = await env.client.post(
+        "/fake-twilio/_control/media",
+        json={"content_type": "image/png", "data_b64": base64.b64encode(b"\x89PNG late").decode()},
+    )
+    url = registered.json()["url"]
+    slow = await env.client.post("/fake-twilio/_control/config", json={"media_delay_s": 0.4})
+    assert slow.json()["media_delay_s"] == 0.4
+    started = time.monotonic()
+    assert (await env.client.get(url, auth=AUTH)).content == b"\x89PNG late"
+    assert time.monotonic() - started >= 0.4
+    await env.client.post("/fake-twilio/_control/config", json={"media_delay_s": 0})
+    started = time.monotonic()
+    assert (await env.client.get(url, auth=AUTH)).status_code == 200
+    assert time.monotonic() - started < 0.4
+    await env.client.post("/fake-twilio/_control/config", json={"media_trickle_s": 0.05})
+    started = time.monotonic()
+    async with env.client.stream("GET", url, auth=AUTH) as response:
+        parts = [part async for part in response.aiter_raw()]
+    assert b"".join(parts) == b"\x89PNG late" and time.monotonic() - started >= 0.05 * 8  # 9 bytes: 9 parts
 
 
 async def test_media_register_multipart_and_rejects_bad_base64(env: Env) -> None:
