@@ -19,6 +19,7 @@ from bot.twilio_adapter.records import StatusUpdate
 from bot.twilio_adapter.statuses import (
     AT_TWILIO_FLOOR,
     ERROR_MEANINGS,
+    STATUS_RANK,
     row_status_for,
 )
 
@@ -59,7 +60,9 @@ def apply_status_update(connection: Connection, update_: StatusUpdate, now: date
     # the unsent set ("queued" at least).
     if row.twilio_sid is None:
         connection.execute(sid_once(row.id, update_.message_sid))
-    if _advance(connection, row.id, AT_TWILIO_FLOOR, now):
+    # A row that just moved to a status at or past the floor is there already: no second UPDATE.
+    past_floor = moved and STATUS_RANK.get(new_status or "", -1) >= STATUS_RANK[AT_TWILIO_FLOOR]
+    if not past_floor and _advance(connection, row.id, AT_TWILIO_FLOOR, now):
         moved, new_status = True, AT_TWILIO_FLOOR
     return StatusApplied(
         matched=True,
