@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.db import consents, messages
 from bot.db.models import Contact, Conversation, Message
-from bot.logs import get_logger
 from bot.documents.intake import DOWNLOAD_BUDGET
+from bot.logs import get_logger
 from bot.media import store_media
 from bot.runtime import Runtime
 from bot.twilio_copies import delete_copies, media_copies, queue_copies, retry_due_deletions
