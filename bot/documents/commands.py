@@ -112,7 +112,11 @@ async def documents_status(
             now = await standing(runtime, session, target, conversation)
             told = [
                 *words,
-                BotReply(text=status_lines(texts, now.situation.items)),
+                BotReply(
+                    text=status_lines(
+                        texts, now.situation.items, reasons=runtime.rejection_reasons.in_a_status()
+                    )
+                ),
                 await next_reply(runtime, session, now),
             ]
         stored, menu = await add_replies(runtime, session, conversation, message, told, purpose="reply")

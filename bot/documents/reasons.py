@@ -65,6 +65,13 @@ class RejectionReasons(RootModel[dict[str, RejectionReason]]):
     def labels(self) -> dict[str, str]:
         return {reason_id: reason.label for reason_id, reason in self.root.items()}
 
+    def in_a_status(self) -> dict[str, str]:
+        """id → the label as the checklist's status line says it ("hay que enviarlo de nuevo: no se
+        lee"): the labels are plain Spanish, short, for the consultant's list and the person alike."""
+        return {
+            reason_id: reason.label[:1].lower() + reason.label[1:] for reason_id, reason in self.root.items()
+        }
+
     def ask_text(self, reason_id: str, item_title: str) -> str:
         """What the person reads for this reason and item (before any channel folding)."""
         return self.root[reason_id].ask.format(item=item_words(item_title))
