@@ -119,9 +119,7 @@ async def documents_status(
                 ),
                 await next_reply(runtime, session, now),
             ]
-        stored, menu = await add_replies(runtime, session, conversation, message, told, purpose="reply")
-    await remember_menu(runtime.redis, conversation.id, menu)
-    return stored
+        return await _answer(runtime, session, conversation, message, told)
 
 
 async def documents_formal(
