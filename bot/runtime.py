@@ -25,7 +25,7 @@ from bot.documents.reasons import RejectionReasons, load_rejection_reasons
 from bot.documents.reminders import check_reminder_template
 from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
-from bot.handoff.rules import HandoffRules, load_handoff_rules
+from bot.handoff.rules import HandoffRules, load_handoff_rules, refuse_example_offices
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.prequal.data import PrequalData, load_prequal_data
 from bot.settings import Settings
@@ -74,6 +74,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     prequal = load_prequal_data(settings.data_dir)
     failures = load_failure_replies(settings.data_dir / "failures.yml")
     handoff = load_handoff_rules(settings.data_dir)
+    refuse_example_offices(handoff.branches, app_env=settings.app_env)
     consultant = load_consultant_content(settings.data_dir / "handoff.yml", templates)
     contact_hours = load_contact_hours(settings.data_dir / CONTACT_HOURS_FILE)
     if settings.contact_hours_offset_s:  # dev/test only: refused in prod (bot/settings.py)

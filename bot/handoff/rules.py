@@ -48,6 +48,9 @@ class Branches(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     default_branch: str
+    # The shipped addresses and hours are examples: production refuses them (refuse_example_offices),
+    # as a person must never be sent to an office that is not there.
+    example_addresses: bool = False
     branches: tuple[Branch, ...] = Field(min_length=1)
     _by_code: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -177,6 +180,15 @@ def load_branches(data_dir: Path) -> Branches:
     branches = Branches.model_validate(_yaml(data_dir / BRANCHES_FILE))
     branches.check_codes(load_municipalities(data_dir / MUNICIPALITIES_FILE))
     return branches
+
+
+def refuse_example_offices(branches: Branches, *, app_env: str) -> None:
+    """Production never tells a person to bring documents to an example address."""
+    if app_env == "prod" and branches.example_addresses:
+        raise ValueError(
+            "refusing to start in prod: data/branches.yml has example office addresses and hours "
+            "(example_addresses: true); set each branch's real address and hours, then remove that line"
+        )
 
 
 def load_handoff_rules(data_dir: Path) -> HandoffRules:

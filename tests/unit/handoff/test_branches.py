@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.handoff.rules import Branches, HandoffData, load_handoff_rules
+from bot.handoff.rules import Branches, HandoffData, load_handoff_rules, refuse_example_offices
+from tests.prod_data import real_data_dir
 
 DATA = Path(__file__).resolve().parents[3] / "data"
 RULES = load_handoff_rules(DATA)
@@ -108,3 +109,12 @@ def test_reasons_have_priorities_and_spanish_labels() -> None:
     }
     with pytest.raises(ValidationError, match="missing"):  # the gateway's own reasons must be there
         HandoffData.model_validate(raw)
+
+
+def test_prod_refuses_the_example_office_addresses_and_accepts_real_ones(tmp_path: Path) -> None:
+    shipped = load_handoff_rules(DATA).branches
+    assert shipped.example_addresses  # the shipped addresses are examples, and say so
+    with pytest.raises(ValueError, match="example office addresses"):
+        refuse_example_offices(shipped, app_env="prod")
+    refuse_example_offices(shipped, app_env="dev")  # make run and the tests may use them
+    refuse_example_offices(load_handoff_rules(real_data_dir(tmp_path)).branches, app_env="prod")
