@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, update
+from sqlalchemy import ColumnElement, Connection, Update, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Message, utcnow
@@ -100,4 +100,25 @@ async def mark_at_twilio(session: AsyncSession, *, message_id: int, sid: str, st
     """
     await record_sid(session, message_id=message_id, sid=sid)
     moved = bool(status) and await advance_status(session, message_id=message_id, status=status or "")
+    if moved and past_floor(status):
+        return True
     return await advance_status(session, message_id=message_id, status=AT_TWILIO_FLOOR) or moved
+
+
+def mark_at_twilio_on(connection: Connection, *, message_id: int, sid: str, status: str | None) -> bool:
+    """:func:`mark_at_twilio` as one synchronous transaction's statements (the worker's write lane:
+    one hop, the write lock held only while they run, not across turns of the event loop)."""
+    now = utcnow()
+    connection.execute(sid_once(message_id, sid))
+    moved = False
+    if status and (statement := forward_only(message_id, status, now)) is not None:
+        moved = bool(connection.execute(statement).rowcount)
+    if moved and past_floor(status):
+        return True
+    floor = forward_only(message_id, AT_TWILIO_FLOOR, now)
+    return (floor is not None and bool(connection.execute(floor).rowcount)) or moved
+
+
+def past_floor(status: str | None) -> bool:
+    """A row that just moved to this status is at least "queued": the floor's UPDATE would change nothing."""
+    return STATUS_RANK.get(status or "", -1) >= STATUS_RANK[AT_TWILIO_FLOOR]

@@ -14,12 +14,11 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, insert, select
 
 from bot.db.models import Message, StatusEvent
-from bot.db.outbound_status import forward_only, sid_once
+from bot.db.outbound_status import forward_only, past_floor, sid_once
 from bot.twilio_adapter.records import StatusUpdate
 from bot.twilio_adapter.statuses import (
     AT_TWILIO_FLOOR,
     ERROR_MEANINGS,
-    STATUS_RANK,
     row_status_for,
 )
 
@@ -61,8 +60,7 @@ def apply_status_update(connection: Connection, update_: StatusUpdate, now: date
     if row.twilio_sid is None:
         connection.execute(sid_once(row.id, update_.message_sid))
     # A row that just moved to a status at or past the floor is there already: no second UPDATE.
-    past_floor = moved and STATUS_RANK.get(new_status or "", -1) >= STATUS_RANK[AT_TWILIO_FLOOR]
-    if not past_floor and _advance(connection, row.id, AT_TWILIO_FLOOR, now):
+    if not (moved and past_floor(new_status)) and _advance(connection, row.id, AT_TWILIO_FLOOR, now):
         moved, new_status = True, AT_TWILIO_FLOOR
     return StatusApplied(
         matched=True,
