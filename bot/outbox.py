@@ -141,12 +141,10 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
     except TwilioRejected as exc:
         await _reject(runtime, row, contact, exc)
         return False
-    status = row_status_for(result.status)
-    await runtime.lane.run(  # one hop on the write lane: SQLite's write lock is held the shortest time
-        lambda connection: outbound_status.mark_at_twilio_on(
-            connection, message_id=row.id, sid=result.sid, status=status
+    async with runtime.sessions() as session, session.begin():
+        await outbound_status.mark_at_twilio(
+            session, message_id=row.id, sid=result.sid, status=row_status_for(result.status)
         )
-    )
     OUTBOUND_STATUS.labels(status=result.status).inc()
     log.info("outbound sent", outbound_id=row.id, conversation_id=row.conversation_id, status=result.status)
     return True

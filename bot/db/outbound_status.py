@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Update, update
+from sqlalchemy import ColumnElement, Update, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Message, utcnow
@@ -103,20 +103,6 @@ async def mark_at_twilio(session: AsyncSession, *, message_id: int, sid: str, st
     if moved and past_floor(status):
         return True
     return await advance_status(session, message_id=message_id, status=AT_TWILIO_FLOOR) or moved
-
-
-def mark_at_twilio_on(connection: Connection, *, message_id: int, sid: str, status: str | None) -> bool:
-    """:func:`mark_at_twilio` as one synchronous transaction's statements (the worker's write lane:
-    one hop, the write lock held only while they run, not across turns of the event loop)."""
-    now = utcnow()
-    connection.execute(sid_once(message_id, sid))
-    moved = False
-    if status and (statement := forward_only(message_id, status, now)) is not None:
-        moved = bool(connection.execute(statement).rowcount)
-    if moved and past_floor(status):
-        return True
-    floor = forward_only(message_id, AT_TWILIO_FLOOR, now)
-    return (floor is not None and bool(connection.execute(floor).rowcount)) or moved
 
 
 def past_floor(status: str | None) -> bool:
