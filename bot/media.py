@@ -28,10 +28,8 @@ async def store_media(
     conversation_id: int,
     message_sid: str,
     media: list[dict[str, Any]],
-    total_timeout_s: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Return the media list with a storage ``key`` (or an ``error``) for each item; a download that
-    takes longer than ``total_timeout_s`` in all (a server trickling bytes) is an error too."""
+    """Return the media list with a storage ``key`` (or an ``error``) for each item."""
     stored = []
     for index, item in enumerate(media):
         if item.get("key") or item.get("error") or item.get("held"):
@@ -48,9 +46,7 @@ async def store_media(
         declared = str(item.get("content_type") or "")
         limit = IMAGE_LIMIT if declared.startswith("image/") else DOCUMENT_LIMIT
         try:
-            downloaded = await twilio.download_media(
-                str(item["url"]), limit_bytes=limit, total_timeout_s=total_timeout_s
-            )
+            downloaded = await twilio.download_media(str(item["url"]), limit_bytes=limit)
         except MediaRejected as exc:
             log.warning("media not stored", conversation_id=conversation_id, index=index, reason=str(exc))
             stored.append({**item, "error": str(exc)})

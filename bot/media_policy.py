@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.db import consents, messages
 from bot.db.models import Contact, Conversation, Message
-from bot.documents.intake import DOWNLOAD_BUDGET
 from bot.logs import get_logger
 from bot.media import store_media
 from bot.runtime import Runtime
@@ -50,7 +49,6 @@ async def prepare_media(
             conversation_id=conversation.id,
             message_sid=message.twilio_sid or "",
             media=before,
-            total_timeout_s=DOWNLOAD_BUDGET * runtime.settings.twilio_timeout_s,
         )
         downloaded = [
             new for old, new in zip(before, media, strict=True) if new.get("key") and not old.get("key")

@@ -41,8 +41,6 @@ log = get_logger(__name__)
 HELD_FOR_SENSITIVE = "no_sensitive_consent"
 UNASSIGNED_TTL_S = 7 * 24 * 3600
 DOWNLOADS_AT_ONCE = 4  # a message's files in memory at once: at most 4 × the size limit
-# A whole download may take this many Twilio timeouts (10 s by default: 15 s, within a turn's deadline).
-DOWNLOAD_BUDGET = 1.5
 
 
 def unassigned_key(conversation_id: int) -> str:
@@ -130,7 +128,6 @@ async def _download(runtime: Runtime, item: dict[str, Any]) -> DownloadedMedia |
         return await runtime.twilio.download_media(
             str(item.get("url") or ""),
             limit_bytes=runtime.documents.limits.max_bytes,
-            total_timeout_s=DOWNLOAD_BUDGET * runtime.settings.twilio_timeout_s,
         )
     except MediaRejected as exc:  # not Twilio's URL, a failed, cut or too slow download, too large
         log.warning("document not downloaded", reason=str(exc))

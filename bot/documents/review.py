@@ -66,6 +66,29 @@ class _Locked:
     title: str
 
 
+async def _review(
+    runtime: Runtime,
+    session: AsyncSession,
+    *,
+    ticket_id: int,
+    item_row_id: int,
+    user: Actor,
+    status: str,
+    reason: str | None,
+    at: datetime,
+) -> _Locked | ReviewOutcome:
+    """Lock the ticket, find the item in its conversation and mark it ``status`` (with ``reason``);
+    a :class:`ReviewOutcome` says why not (not allowed, not found, not reviewable)."""
+    locked = await _lock(runtime, session, ticket_id=ticket_id, item_row_id=item_row_id, user=user)
+    if isinstance(locked, ReviewOutcome):
+        return locked
+    if not await queries.review_item(
+        session, item=locked.item, status=status, reason=reason, user_id=user.id, at=at
+    ):
+        return ReviewOutcome(False, "document_not_reviewable", {"item": locked.title})
+    return locked
+
+
 async def _lock(
     runtime: Runtime, session: AsyncSession, *, ticket_id: int, item_row_id: int, user: Actor
 ) -> _Locked | ReviewOutcome:
@@ -88,16 +111,14 @@ async def approve_item(
     runtime: Runtime, *, ticket_id: int, item_row_id: int, user: Actor, at: datetime
 ) -> ReviewOutcome:
     async with runtime.sessions() as session, session.begin():
-        locked = await _lock(runtime, session, ticket_id=ticket_id, item_row_id=item_row_id, user=user)
+        locked = await _review(
+            runtime, session, ticket_id=ticket_id, item_row_id=item_row_id, user=user,
+            status="approved", reason=None, at=at,
+        )  # fmt: skip
         if isinstance(locked, ReviewOutcome):
             return locked
         ticket, item, request = locked.ticket, locked.item, locked.request
         params = {"item": locked.title}
-        reviewed = await queries.review_item(
-            session, item=item, status="approved", reason=None, user_id=user.id, at=at
-        )
-        if not reviewed:
-            return ReviewOutcome(False, "document_not_reviewable", params)
         detail = {"request_id": request.id, "item": item.item_id}
         await ticket_queries.add_event(
             session, ticket=ticket, kind=DOCUMENT_APPROVED, actor_id=user.id, at=at, detail=detail
@@ -119,16 +140,14 @@ async def reject_item(
     if runtime.rejection_reasons.get(reason) is None:
         return ReviewOutcome(False, "unknown_rejection_reason")
     async with runtime.sessions() as session, session.begin():
-        locked = await _lock(runtime, session, ticket_id=ticket_id, item_row_id=item_row_id, user=user)
+        locked = await _review(
+            runtime, session, ticket_id=ticket_id, item_row_id=item_row_id, user=user,
+            status="rejected", reason=reason, at=at,
+        )  # fmt: skip
         if isinstance(locked, ReviewOutcome):
             return locked
-        ticket, item, request = locked.ticket, locked.item, locked.request
+        ticket, request = locked.ticket, locked.request
         params = {"item": locked.title}
-        reviewed = await queries.review_item(
-            session, item=item, status="rejected", reason=reason, user_id=user.id, at=at
-        )
-        if not reviewed:
-            return ReviewOutcome(False, "document_not_reviewable", params)
         if request.status != "collecting":
             await queries.set_request_status(session, request=request, status="collecting", at=at)
         # The item must come again: the reminder clock restarts (bot/documents/reminders.py).

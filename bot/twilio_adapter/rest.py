@@ -64,6 +64,11 @@ class DownloadedMedia:
     content_type: str
 
 
+# A whole media download may take this many read timeouts (Twilio's 10 s by default: 15 s, well within
+# a turn's deadline; a message's files download side by side, bot/documents/intake.py).
+DOWNLOAD_BUDGET = 1.5
+
+
 class TwilioRestClient:
     def __init__(
         self, *, base_url: str, account_sid: str, auth_token: str, client: httpx.AsyncClient
@@ -132,12 +137,12 @@ class TwilioRestClient:
             return f"{self._base}{parts.path}"
         raise MediaRejected("media URL is not on the Twilio API host")
 
-    async def download_media(
-        self, url: str, *, limit_bytes: int = MEDIA_LIMIT_BYTES, total_timeout_s: float | None = None
-    ) -> DownloadedMedia:
-        """The media's bytes. The client's timeouts bound each read; ``total_timeout_s`` bounds the
-        whole download (a server that sends a little at a time never hits a read timeout)."""
+    async def download_media(self, url: str, *, limit_bytes: int = MEDIA_LIMIT_BYTES) -> DownloadedMedia:
+        """The media's bytes. The client's timeouts bound each read, and the whole download may take
+        ``DOWNLOAD_BUDGET`` read timeouts (a server that sends a little at a time never hits one)."""
         target = self.media_url_for(url)
+        read_timeout = self._client.timeout.read
+        total_timeout_s = DOWNLOAD_BUDGET * read_timeout if read_timeout else None
         try:
             async with asyncio.timeout(total_timeout_s):
                 return await self._download(target, limit_bytes)
