@@ -12,12 +12,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 import pytest
 import redis as redis_sync
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.models import HandoffRequest, Message
+from bot.rasa_client import parse_answer
 from bot.settings import to_async_url
 from bot.text import normalise
 from tests.conftest import REDIS_BASE
@@ -169,3 +171,25 @@ async def test_slow_rasa_turn_is_retried_before_the_job_timeout_and_answered_onc
         and (event.get("metadata") or {}).get("message_sid") == inbound.twilio_sid
     ]
     assert len(sids) == 1, "Rasa saw the message once: the retry took the reply from the tracker"
+
+
+async def test_rasas_channel_reports_no_error_for_a_whole_turn_and_errors_when_actions_fail(
+    live: Stack,
+) -> None:
+    """nlu/famibot_channel/ on the real Rasa: "errors": 0 lets the worker skip the health probe, so it
+    must be 0 only when every action ran (a custom action runs at a session's start)."""
+    async def ask(sender: str) -> Any:
+        async with httpx.AsyncClient(timeout=30) as http:
+            payload = {"sender": sender, "message": "hola", "metadata": {"channel": "sms"}}
+            response = await http.post(f"{live.rasa.url}/webhooks/rest/webhook", json=payload)
+        response.raise_for_status()
+        return parse_answer(response.json())
+
+    whole = await ask("channel-check-" + new_phone()[-7:])
+    assert whole.errors == 0 and whole.replies
+    live.rasa.actions_reachable(False)
+    try:
+        failed = await ask("channel-check-" + new_phone()[-7:])  # action_session_start cannot run
+    finally:
+        live.rasa.actions_reachable(True)
+    assert failed.errors is not None and failed.errors >= 1
