@@ -178,6 +178,7 @@ async def test_rasas_channel_reports_no_error_for_a_whole_turn_and_errors_when_a
 ) -> None:
     """nlu/famibot_channel/ on the real Rasa: "errors": 0 lets the worker skip the health probe, so it
     must be 0 only when every action ran (a custom action runs at a session's start)."""
+
     async def ask(sender: str) -> Any:
         async with httpx.AsyncClient(timeout=30) as http:
             payload = {"sender": sender, "message": "hola", "metadata": {"channel": "sms"}}
