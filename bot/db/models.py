@@ -114,8 +114,9 @@ class Message(Base):
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer, default=0)  # order of outbound parts of one turn
     # Why we send it: reply | opt_out_confirmation | opt_in_confirmation | help | consultant_reply |
-    # reopen_template (the template sent for a held consultant reply) | document_reminder; the send
-    # policy asks (bot/send_policy.py: which purposes are replies and which wait for contact hours)
+    # reopen_template (the template sent for a held consultant reply) | document_reminder |
+    # repayment_reminder; the send policy asks (bot/send_policy.py: which purposes are replies and which
+    # wait for contact hours)
     purpose: Mapped[str] = mapped_column(String(32), default="reply", server_default="reply")
     encoding: Mapped[str | None] = mapped_column(String(8))  # GSM-7 | UCS-2 (SMS only)
     segments: Mapped[int | None] = mapped_column(Integer)
@@ -391,3 +392,8 @@ class DocumentView(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))  # thumbnail | full
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+# Loans, instalments, repayment reminders and payment claims live in their own module; importing it
+# here registers their tables on Base.metadata for every user of the models (and the migrations).
+from bot.db import loan_models  # noqa: E402, F401
