@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.loans.rows import COLUMNS, InstalmentRow, Rejection, parse_row
+from bot.loans.rows import COLUMNS, InstalmentRow, Memo, Rejection, parse_row
 
 
 class UnreadableFile(ValueError):
@@ -74,6 +74,7 @@ def read_csv(data: bytes) -> ParsedRows:
 
 def _parse_records(records: Iterable[list[str]]) -> ParsedRows:
     parsed = ParsedRows()
+    memo: Memo = {}
     names: list[str] | None = None
     for line, cells in enumerate(records, start=1):
         if names is None:
@@ -86,7 +87,7 @@ def _parse_records(records: Iterable[list[str]]) -> ParsedRows:
         if len(cells) != len(names):
             parsed.add(Rejection(line, _width_reason(len(cells), len(names))))
             continue
-        parsed.add(parse_row(dict(zip(names, cells, strict=True)), line))
+        parsed.add(parse_row(dict(zip(names, cells, strict=True)), line, memo))
     if names is None:
         raise UnreadableFile("the file is empty (expected a header row on line 1)")
     return parsed
@@ -104,9 +105,10 @@ def _width_reason(found: int, expected: int) -> str:
 def read_json_rows(rows: Sequence[Any]) -> ParsedRows:
     """The API's ``{"rows": [...]}``: ``line`` is a row's position, the first being 1."""
     parsed = ParsedRows()
+    memo: Memo = {}
     for position, row in enumerate(rows, start=1):
         if not isinstance(row, Mapping):
             parsed.add(Rejection(position, "is not an object with the columns as keys"))
             continue
-        parsed.add(parse_row({column_key(str(key)): value for key, value in row.items()}, position))
+        parsed.add(parse_row({column_key(str(key)): value for key, value in row.items()}, position, memo))
     return parsed

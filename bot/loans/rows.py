@@ -57,17 +57,30 @@ class Rejection:
     reason: str
 
 
-def parse_row(values: Mapping[str, Any], line: int) -> InstalmentRow | Rejection:
-    """``values`` by column name (lower case); missing or ``None`` values count as empty."""
+Memo = dict[tuple[str, str], Any]  # (column, raw value) -> parsed value or the BadValue
+
+
+def parse_row(values: Mapping[str, Any], line: int, memo: Memo | None = None) -> InstalmentRow | Rejection:
+    """``values`` by column name (lower case); missing or ``None`` values count as empty. ``memo``
+    (one per file) remembers parsed values: the rows of one loan repeat its phone, cédula and dates,
+    and checking a phone number is most of the time spent on a row."""
     problems: list[str] = []
+    memo = {} if memo is None else memo
 
     def take(column: str, parse: Callable[[str], Any]) -> Any:
         raw = values.get(column)
-        try:
-            return parse("" if raw is None else str(raw))
-        except BadValue as problem:
-            problems.append(str(problem))
+        text = "" if raw is None else str(raw)
+        key = (column, text)
+        if key not in memo:
+            try:
+                memo[key] = parse(text)
+            except BadValue as problem:
+                memo[key] = problem
+        value = memo[key]
+        if isinstance(value, BadValue):
+            problems.append(str(value))
             return None
+        return value
 
     phone = take("phone", fields.parse_phone)
     national_id = take("national_id", fields.parse_national_id)
