@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
         writer.writerow(COLUMNS)
         writer.writerows(row.cells() for row in rows)
     loans = len({row.loan_id for row in rows})
-    print(f"{args.out}: {loans} loans, {len(rows)} instalments, anchor {ANCHOR.isoformat()}")  # noqa: T201
+    print(f"{args.out}: {loans} loans, {len(rows)} instalments, anchor {ANCHOR.isoformat()}")
 
 
 if __name__ == "__main__":

@@ -229,7 +229,7 @@ async def test_a_hundred_thousand_instalments_load_in_well_under_30_seconds(sess
     assert counts(moved) == (0, 100_000, 0, 0)
     print(
         f"100,000 instalments: insert {first_s:.1f} s, unchanged {again_s:.1f} s, all updated {moved_s:.1f} s"
-    )  # noqa: T201
+    )
     assert max(first_s, again_s, moved_s) < 25, (
         first_s,
         again_s,
