@@ -46,6 +46,8 @@ run: setup model  ## start web, worker, rasa, actions with honcho; Ctrl-C stops 
 	@$(LOAD_DEV_ENV); scripts/ensure_redis.sh
 	$(STEP) "Database migrations"
 	@$(LOAD_DEV_ENV); $(PY) -m bot.cli migrate
+	$(STEP) "Sample loans (data/sample_loans.csv, dates moved around today; docs/LOANS.md)"
+	@$(LOAD_DEV_ENV); $(PY) -m bot.cli import-loans data/sample_loans.csv --shift-to-today
 	$(STEP) "Starting web, worker, rasa, actions (honcho; Rasa takes up to a minute to load)"
 	@$(LOAD_DEV_ENV); metrics="$${PROMETHEUS_MULTIPROC_DIR:?is not set in dev.env}"; \
 	  mkdir -p "$$metrics" "$$MEDIA_DIR"; find "$$metrics" -maxdepth 1 -type f -name '*.db' -delete

@@ -1,4 +1,5 @@
-"""Operational commands: ``python -m bot.cli migrate``, ``wait-ready``, ``dead-letters``, ``create-user``."""
+"""Operational commands: ``python -m bot.cli migrate``, ``wait-ready``, ``dead-letters``, ``create-user``,
+``import-loans``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 from bot.account_cli import add_create_user_parser, run_create_user
 from bot.db.migrate import upgrade_to_head
 from bot.dead_letters import dead_letter_lines
+from bot.loans.cli import add_import_loans_parser, run_import_loans
 from bot.settings import Settings
 
 
@@ -44,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     dead = commands.add_parser("dead-letters", help="list the messages the bot gave up on (no contents)")
     dead.add_argument("--limit", type=int, default=100)
     add_create_user_parser(commands)
+    add_import_loans_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "import-loans":
+        return run_import_loans(args)
     if args.command == "create-user":
         return run_create_user(args)
     if args.command == "dead-letters":

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - refused in prod
 DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token"  # noqa: S105 - refused in prod
 DEV_OPS_TOKEN = "dev-ops-token"  # noqa: S105 - refused in prod
+DEV_LOANS_API_TOKEN = "dev-loans-api-token"  # noqa: S105 - refused in prod
 DEV_TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000"
 REAL_TWILIO_API = "https://api.twilio.com"
 
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
     dev_tools_allow_remote: bool = False
     # In prod, /metrics and /readyz answer only `Authorization: Bearer <OPS_TOKEN>`.
     ops_token: SecretStr = SecretStr(DEV_OPS_TOKEN)
+    # POST /api/loans (the core banking system's schedule) answers only `Authorization: Bearer <it>`.
+    loans_api_token: SecretStr = SecretStr(DEV_LOANS_API_TOKEN)
+    # The largest body POST /api/loans reads (100,000 instalments are about 10 MB of CSV).
+    loans_api_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     database_url: str = "sqlite:///var/famibot.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Where Rasa keeps its trackers (scripts/run_rasa.sh gives Rasa REDIS_URL); erasure deletes them.
@@ -88,6 +93,8 @@ class Settings(BaseSettings):
             problems.append("TWILIO_API_BASE_URL must be the real Twilio API in prod")
         if self.ops_token.get_secret_value().strip() in ("", DEV_OPS_TOKEN):
             problems.append("OPS_TOKEN is blank or the development placeholder")
+        if self.loans_api_token.get_secret_value().strip() in ("", DEV_LOANS_API_TOKEN):
+            problems.append("LOANS_API_TOKEN is blank or the development placeholder")
         if self.dev_tools:
             problems.append(
                 "DEV_TOOLS must be false in prod (the simulator signs any form with the auth token)"

@@ -35,6 +35,7 @@ REQUIRED_SECRETS = (
     "PUBLIC_BASE_URL",
     "POSTGRES_PASSWORD",
     "OPS_TOKEN",
+    "LOANS_API_TOKEN",
 )
 # Variables that are not Settings fields but are read by something we run.
 NON_SETTINGS_VARIABLES = {"RASA_PORT", "RASA_MODEL", "RASA_HOST", "RASA_LOG_LEVEL"}

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from bot.logs import configure_logging, get_logger
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from webhooks import console, health_routes, twilio_routes
+from webhooks import console, health_routes, loans_api, twilio_routes
 from webhooks.access import ops_token_required
 
 log = get_logger(__name__)
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(twilio_routes.router)
     app.include_router(health_routes.router)
     app.include_router(health_routes.ops_router, dependencies=[Depends(ops_token_required(settings))])
+    app.include_router(loans_api.router, dependencies=[Depends(loans_api.loans_token_required(settings))])
     console.mount(app)
     if settings.dev_tools_enabled:  # DEV_TOOLS=true and not prod: simulator, fake Twilio API, /docs
         from webhooks import dev  # production never imports the dev package

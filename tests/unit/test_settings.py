@@ -14,6 +14,7 @@ PROD: dict[str, object] = {
     "twilio_auth_token": "0a9b8c7d6e5f4a3b2c1d0e9f",
     "public_base_url": "https://bot.example.org",
     "ops_token": "c2f9e1d04b7a6e35f8d2c1b0",
+    "loans_api_token": "9d8e7f6a5b4c3d2e1f0a9b8c",
 }
 
 
@@ -28,7 +29,14 @@ def test_without_any_environment_it_is_prod_and_refuses_to_start(no_environment:
     with pytest.raises(ValidationError, match="refusing to start in prod") as caught:
         Settings()
     message = str(caught.value)
-    for name in ("RASA_TOKEN", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "OPS_TOKEN", "PUBLIC_BASE_URL"):
+    for name in (
+        "RASA_TOKEN",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_ACCOUNT_SID",
+        "OPS_TOKEN",
+        "LOANS_API_TOKEN",
+        "PUBLIC_BASE_URL",
+    ):
         assert name in message, f"{name} not named in: {message}"
     assert "APP_ENV=dev" in message, "the error must say how to start in development"
 
@@ -49,6 +57,12 @@ def test_prod_refuses_dev_tools_even_when_asked(no_environment: None, flag: str)
 def test_prod_refuses_a_placeholder_or_blank_ops_token(no_environment: None, token: str) -> None:
     with pytest.raises(ValidationError, match="OPS_TOKEN"):
         Settings(**{**PROD, "ops_token": token})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("token", ["dev-loans-api-token", "", "   "])
+def test_prod_refuses_a_placeholder_or_blank_loans_api_token(no_environment: None, token: str) -> None:
+    with pytest.raises(ValidationError, match="LOANS_API_TOKEN is blank or the development placeholder"):
+        Settings(**{**PROD, "loans_api_token": token})  # type: ignore[arg-type]
 
 
 def test_dev_tools_are_off_in_dev_unless_asked(no_environment: None) -> None:

@@ -52,6 +52,7 @@ def prod(base: dict[str, object], **overrides: object) -> Settings:
         rasa_token="3f1c0d5e8a7b4c2e9d6f1a0b",
         twilio_api_base_url=REAL_TWILIO_API,
         ops_token=OPS_TOKEN,
+        loans_api_token="9d8e7f6a5b4c3d2e1f0a9b8c",
         data_dir=base["prod_data_dir"],
         **overrides,
     )

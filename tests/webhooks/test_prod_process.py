@@ -40,6 +40,7 @@ def prod_env(tmp_path: Path, redis_db: int, data_dir: Path) -> dict[str, str]:
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "PUBLIC_BASE_URL": "https://bot.example.org",
             "OPS_TOKEN": OPS_TOKEN,
+            "LOANS_API_TOKEN": "9d8e7f6a5b4c3d2e1f0a9b8c",
             "MEDIA_DIR": str(tmp_path / "media"),
             "DATA_DIR": str(data_dir),
         }

@@ -18,6 +18,7 @@ async def test_prod_cookie_is_secure(tmp_path: Path, redis_db: int) -> None:
     url, _ = create_database("sqlite", tmp_path)
     settings = make_settings(url, redis_db, app_env="prod", dev_tools=False, rasa_token="3f1c0d5e8a7b4c2e9d6f1a0b",
                              twilio_api_base_url=REAL_TWILIO_API, ops_token="c2f9e1d04b7a6e35f8d2c1b0",
+                             loans_api_token="9d8e7f6a5b4c3d2e1f0a9b8c",
                              data_dir=real_data_dir(tmp_path))  # fmt: skip
     sys.modules.pop("webhooks.dev", None)
     app = create_app(settings)
