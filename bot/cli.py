@@ -1,4 +1,5 @@
-"""Operational commands: ``python -m bot.cli migrate``, ``wait-ready``, ``dead-letters``, ``create-user``."""
+"""Operational commands: ``python -m bot.cli migrate``, ``wait-ready``, ``dead-letters``, ``create-user``,
+``plan-reminders``, ``send-reminders --demo-now …``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 from bot.account_cli import add_create_user_parser, run_create_user
 from bot.db.migrate import upgrade_to_head
 from bot.dead_letters import dead_letter_lines
+from bot.reminders.cli import add_reminder_parsers, demo_command, plan_command
 from bot.settings import Settings
 
 
@@ -44,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     dead = commands.add_parser("dead-letters", help="list the messages the bot gave up on (no contents)")
     dead.add_argument("--limit", type=int, default=100)
     add_create_user_parser(commands)
+    add_reminder_parsers(commands)
     args = parser.parse_args(argv)
+    if args.command in ("plan-reminders", "send-reminders"):
+        settings = Settings()
+        run = plan_command(settings) if args.command == "plan-reminders" else demo_command(settings, args)
+        sys.stdout.write("\n".join(asyncio.run(run)) + "\n")
+        return 0
     if args.command == "create-user":
         return run_create_user(args)
     if args.command == "dead-letters":
