@@ -37,15 +37,7 @@ async def plan_reminders(runtime: Runtime, *, now: datetime | None = None) -> Pl
         await queries.insert_reminders(
             session,
             [
-                {
-                    "instalment_id": row.instalment_id,
-                    "step": row.step,
-                    "planned_at": row.planned_at,
-                    "status": row.status,
-                    "reason": row.reason,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                (row.instalment_id, row.step, row.planned_at, row.status, row.reason, now, now)
                 for row in planned
             ],
         )

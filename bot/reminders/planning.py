@@ -45,6 +45,7 @@ class Planner:
         self.policy = policy
         self.hours = hours
         self.moment = lru_cache(maxsize=65_536)(self._moment)
+        self.schedule = lru_cache(maxsize=16_384)(self._schedule)
 
     def _moment(self, due_on: date, step_id: str) -> datetime:
         step = self.policy.step(step_id)
@@ -65,28 +66,25 @@ class Planner:
         """Too late for this step: the next one's moment has come (or the last one's window ended)."""
         return self.window_ends(due_on, step_id) <= now
 
+    def _schedule(self, due_on: date) -> tuple[tuple[str, datetime, datetime], ...]:
+        """Every step of a due date: (step, moment, end of its live window)."""
+        return tuple(
+            (step.id, self.moment(due_on, step.id), self.window_ends(due_on, step.id))
+            for step in self.policy.steps
+        )
+
     def plan(
         self, instalment_id: int, due_on: date, *, existing: Collection[str], now: datetime
     ) -> list[PlannedStep]:
         """The rows one unpaid instalment still needs: every step without a row yet, planned at its
         moment, or skipped as superseded when its live window is already over."""
-        rows = []
-        for step in self.policy.steps:
-            if step.id in existing:
-                continue
-            if self.superseded(due_on, step.id, now):
-                rows.append(
-                    PlannedStep(
-                        instalment_id,
-                        step.id,
-                        self.moment(due_on, step.id),
-                        status=SKIPPED,
-                        reason=SUPERSEDED,
-                    )
-                )
-            else:
-                rows.append(PlannedStep(instalment_id, step.id, self.moment(due_on, step.id)))
-        return rows
+        return [
+            PlannedStep(instalment_id, step, moment, SKIPPED, SUPERSEDED)
+            if ends <= now
+            else PlannedStep(instalment_id, step, moment)
+            for step, moment, ends in self.schedule(due_on)
+            if step not in existing
+        ]
 
     def plan_all(
         self, instalments: Iterable[tuple[int, date]], existing: dict[int, set[str]], *, now: datetime
