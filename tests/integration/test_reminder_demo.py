@@ -34,7 +34,7 @@ async def test_the_demo_plans_sends_and_says_why(live: Live) -> None:
     assert any(line.endswith("(due): skipped: no consent for reminders") for line in lines), lines
     assert lines[-1] == "sent through the outbox: 1"
     [sent] = await live.at_twilio()
-    assert sent["body"].startswith("Hola, hoy jueves 3 de diciembre vence su cuota de $350.000.")
+    assert sent["body"].startswith("Hola, su cuota de $350.000 se paga el jueves 3 de diciembre.")
 
 
 async def test_the_demo_outside_the_contact_hours_sends_nothing(live: Live) -> None:
