@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from bench import growth, phases, report, turns
 from bench.ack_busy import ack_busy_phase, add_ack_busy_arguments
+from bench.plan import add_plan_arguments, plan_phase
 from bench.procinfo import find_pid
 from bench.stack import REDIS_BASE, memory_report, start_app, start_rasa, start_stub
 from tests.e2e.processes import ROOT, Process
@@ -41,7 +42,7 @@ def int_list(raw: str) -> list[int]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--only", choices=["all", "ack", "turns", "growth"], default="all")
+    parser.add_argument("--only", choices=["all", "ack", "turns", "growth", "plan"], default="all")
     parser.add_argument("--ack-seconds", type=float, default=10.0, help="duration of each ack rate")
     parser.add_argument("--rates", type=int_list, default=[50, 200, 400], help="ack rates, requests/s")
     parser.add_argument(
@@ -49,6 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--phones", type=int, default=2000, help="distinct senders in the ack load")
     add_ack_busy_arguments(parser)
+    add_plan_arguments(parser)  # repayment reminder planning (bench/plan.py)
     parser.add_argument("--concurrency", type=int_list, default=[1, 8, 32])
     parser.add_argument("--turns", type=int_list, default=[40, 20, 10], help="turns per conversation")
     parser.add_argument("--poll-ms", type=float, default=10.0, help="reply poll interval per conversation")
@@ -121,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
 
         loop_factory = uvloop.new_event_loop
     started = time.monotonic()
+    if args.only == "plan":  # no Rasa, no web: the planning job against a fresh database
+        print(f"planning repayment reminders ({args.plan_instalments} instalments, {args.db})...", flush=True)
+        results["plan"] = asyncio.run(plan_phase(args, run_dir))
+        return finish(results, args, started, [])
     print("starting actions + rasa (up to a minute)...", flush=True)
     rasa = start_rasa(run_dir, low_priority=not args.no_priorities)
     results["meta"]["rasa_ready_s"] = rasa.started_s
@@ -177,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
                     stub.process.stop()
     finally:
         rasa.stop()
+    return finish(results, args, started, profiles)
+
+
+def finish(results: dict[str, Any], args: argparse.Namespace, started: float, profiles: list[Path]) -> int:
     results["meta"]["loadavg_after"] = [round(v, 2) for v in os.getloadavg()]
     results["meta"]["duration_s"] = round(time.monotonic() - started, 1)
     name = args.name or "-".join(

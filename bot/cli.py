@@ -1,5 +1,5 @@
 """Operational commands: ``python -m bot.cli migrate``, ``wait-ready``, ``dead-letters``, ``create-user``,
-``import-loans``."""
+``import-loans``, ``plan-reminders``, ``send-reminders --demo-now …``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.account_cli import add_create_user_parser, run_create_user
 from bot.db.migrate import upgrade_to_head
 from bot.dead_letters import dead_letter_lines
 from bot.loans.cli import add_import_loans_parser, run_import_loans
+from bot.reminders.cli import add_reminder_parsers, demo_command, plan_command
 from bot.settings import Settings
 
 
@@ -47,9 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     dead.add_argument("--limit", type=int, default=100)
     add_create_user_parser(commands)
     add_import_loans_parser(commands)
+    add_reminder_parsers(commands)
     args = parser.parse_args(argv)
     if args.command == "import-loans":
         return run_import_loans(args)
+    if args.command in ("plan-reminders", "send-reminders"):
+        settings = Settings()
+        run = plan_command(settings) if args.command == "plan-reminders" else demo_command(settings, args)
+        sys.stdout.write("\n".join(asyncio.run(run)) + "\n")
+        return 0
     if args.command == "create-user":
         return run_create_user(args)
     if args.command == "dead-letters":

@@ -36,9 +36,15 @@ CONTACT_HOURS_FILE = "contact_hours.yml"
 class ContactHours(WeeklyHours):
     """``opening_hours``: per weekday, [from, until) local time when a proactive message may go.
     ``max_per_day_per_kind``: proactive messages of one kind (Message.purpose) per person per local
-    day; the law allows one (after the first contact, at most once a day)."""
+    day; the law allows one (after the first contact, at most once a day).
+    ``max_per_week_per_kind``: the same per ISO week (Monday to Sunday, Bogotá dates). Ley 2300 de
+    2023, art. 3 (periodicity): once a direct contact happened, the person may not be contacted more
+    than once in the same day, nor through several channels in the same week. The law sets no number
+    for the week; famibot is stricter: at most 2 of a kind a week, and a file may ask for fewer, never
+    more (a value above 2 stops the process at start)."""
 
     max_per_day_per_kind: int = Field(default=1, ge=1, le=1)
+    max_per_week_per_kind: int = Field(default=2, ge=1, le=2)
 
     # Development and tests only (Settings.contact_hours_offset_s, refused in prod): judge every moment
     # as if it were this much later, so a process started at night can show a proactive send.
@@ -80,6 +86,15 @@ class ContactHours(WeeklyHours):
         """Midnight in Bogotá of the day ``at`` falls on (as judged), for the per-day limit."""
         local = (at + self._offset).astimezone(self.zone)
         return datetime.combine(local.date(), time(0), self.zone) - self._offset
+
+    def week_start(self, at: datetime) -> datetime:
+        """Monday 00:00 in Bogotá of the ISO week ``at`` falls on (as judged), for the per-week limit."""
+        day = self.day_start(at)
+        local = (day + self._offset).astimezone(self.zone)
+        return (
+            datetime.combine(local.date() - timedelta(days=local.weekday()), time(0), self.zone)
+            - self._offset
+        )
 
     def shifted(self, offset: timedelta) -> ContactHours:
         """A copy that judges ``at`` as ``at + offset`` (development and tests only)."""

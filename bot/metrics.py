@@ -31,3 +31,9 @@ TURN_FAILURES = Counter(
 TWILIO_DELETIONS = Counter(
     "famibot_twilio_deletions_total", "Deletes of messages and media at Twilio by outcome", ["outcome"]
 )
+REPAYMENT_REMINDERS = Counter(
+    "famibot_repayment_reminders_total",
+    "Repayment reminders (Message.purpose repayment_reminder) by what dispatch did: queued (its outbox "
+    "row written), skipped, canceled (paid), moved (paused, limits, a consultant's conversation)",
+    ["outcome"],
+)

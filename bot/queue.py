@@ -6,6 +6,7 @@ from arq.connections import ArqRedis
 
 RUN_CONVERSATION = "run_conversation"
 TELL_RASA = "tell_rasa"  # give Rasa what consultants said, after a hand-back (bot/handoff/rasa_context.py)
+REPAYMENT_REMINDER = "repayment_reminder"  # send one due repayment reminder (bot/reminders/dispatch.py)
 
 
 def conversation_lock_key(conversation_id: int) -> str:
@@ -33,6 +34,12 @@ async def enqueue_drain(redis: ArqRedis, *, conversation_id: int, reason: str) -
 async def enqueue_tell_rasa(redis: ArqRedis, *, conversation_id: int, ticket_id: int) -> None:
     await redis.enqueue_job(TELL_RASA, conversation_id, _job_id=f"tell-rasa:{ticket_id}")
     await ring_doorbell(redis)
+
+
+async def enqueue_repayment_reminder(redis: ArqRedis, *, reminder_id: int) -> None:
+    """One job per due reminder; its id makes a second enqueue a no-op while the first is waiting or
+    running (the caller rings the doorbell once for the batch)."""
+    await redis.enqueue_job(REPAYMENT_REMINDER, reminder_id, _job_id=f"repayment-reminder:{reminder_id}")
 
 
 async def ring_doorbell(redis: ArqRedis) -> None:

@@ -42,6 +42,10 @@ class RasaUnavailable(Exception):
     """Rasa did not answer (down, slow, 5xx, or it dropped the message): retry later."""
 
 
+class RasaRefused(Exception):
+    """Rasa answered 4xx (e.g. an intent its domain does not know): a retry would not change it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     title: str
@@ -190,6 +194,29 @@ class RasaClient:
             raise RasaUnavailable(f"append events: {type(exc).__name__}") from exc
         if response.status_code != 200:
             raise RasaUnavailable(f"append events answered {response.status_code}")
+
+    async def trigger_intent(
+        self, *, sender_id: str, intent: str, entities: dict[str, Any]
+    ) -> list[BotReply]:
+        """Run ``intent`` (an ``EXTERNAL_…`` one) in the conversation as if the person had said it:
+        Rasa 3.6 takes ``{"name", "entities"}`` and, without ``output_channel``, answers the tracker
+        and the bot's ``messages`` (``[]`` while the conversation is paused)."""
+        try:
+            response = await self._client.post(
+                f"{self._base}/conversations/{sender_id}/trigger_intent",
+                params={"token": self._token},
+                json={"name": intent, "entities": entities},
+                timeout=self._timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"trigger_intent: {type(exc).__name__}") from exc
+        if 400 <= response.status_code < 500:
+            raise RasaRefused(f"trigger_intent answered {response.status_code}")
+        if response.status_code != 200:
+            raise RasaUnavailable(f"trigger_intent answered {response.status_code}")
+        answer = response.json()
+        messages = answer.get("messages") if isinstance(answer, dict) else None
+        return [parse_reply(item) for item in messages or () if isinstance(item, dict)]
 
     async def is_up(self) -> bool:
         """Does the Rasa server answer at all? (Tells "Rasa is down" from "this message fails".)"""

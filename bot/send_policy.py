@@ -6,11 +6,12 @@ Replies and proactive messages. A *reply* answers the person's own message and m
 the bot's replies, the answers to a keyword (opt-out/opt-in confirmation, help), the apology for a
 message the bot could not answer, and a consultant's reply while the conversation is live (the
 person wrote in the last ``LIVE_CONVERSATION``: they asked for a person and are waiting). Everything
-else is *proactive* — a document reminder, the template that reopens a closed WhatsApp window, a
-consultant's reply to someone who went quiet days ago, and any purpose this module does not know
-(fail closed) — and goes only within the contact hours of Ley 2300 de 2023
-(``bot.contact_hours``). Outside them the decision is not a refusal but a deferral: the row waits
-("deferred") and goes at ``defer_until`` (bot/outbox.py, bot/deferred.py).
+else is *proactive* — a document reminder ("document_reminder"), a repayment reminder
+("repayment_reminder"), the template that reopens a closed WhatsApp window, a consultant's reply to
+someone who went quiet days ago, and any purpose this module does not know (fail closed) — and goes
+only within the contact hours of Ley 2300 de 2023 (``bot.contact_hours``). Outside them the decision
+is not a refusal but a deferral: the row waits ("deferred") and goes at ``defer_until`` (bot/outbox.py,
+bot/deferred.py).
 """
 
 from __future__ import annotations

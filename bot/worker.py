@@ -1,5 +1,5 @@
 """The arq worker: conversation turns, outbound sends, the recovery sweep and the periodic jobs
-(deferred proactive messages, document reminders, copies at Twilio to delete).
+(deferred proactive messages, document reminders, repayment reminders, copies at Twilio to delete).
 
 Run with ``python -m bot.worker``. Settings are read once in ``main`` and resources are built in
 ``startup`` (arq's hook), never at import.
@@ -27,6 +27,7 @@ from bot.handoff.rasa_context import tell_rasa
 from bot.logs import configure_logging, get_logger
 from bot.outbox import SendRetryLater
 from bot.queue import (
+    REPAYMENT_REMINDER,
     RUN_CONVERSATION,
     TELL_RASA,
     conversation_lock_key,
@@ -35,6 +36,8 @@ from bot.queue import (
     enqueue_turn,
 )
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.reminders.dispatch import RASA_TRIES, RasaNotYet, ReminderBusy, deliver, enqueue_due
+from bot.reminders.plan_job import plan_reminders
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.status_queue import apply_statuses_forever
@@ -188,6 +191,33 @@ async def document_reminders_job(ctx: dict[str, Any]) -> int:
     return await send_document_reminders(ctx["runtime"])
 
 
+async def plan_repayment_reminders_job(ctx: dict[str, Any]) -> int:
+    """Plan the reminders of unpaid instalments (bot/reminders/plan_job.py): rows offered."""
+    report = await plan_reminders(ctx["runtime"])
+    return sum(report.rows.values())
+
+
+async def repayment_reminders_job(ctx: dict[str, Any]) -> int:
+    """Each minute while the contact hours are open: one job per due repayment reminder."""
+    return await enqueue_due(ctx["runtime"])
+
+
+async def repayment_reminder_job(ctx: dict[str, Any], reminder_id: int) -> str:
+    """Send one repayment reminder (bot/reminders/dispatch.py); Rasa down: retry with backoff, and
+    after ``RASA_TRIES`` tries it goes without telling Rasa."""
+    try:
+        outcome = await deliver(
+            ctx["runtime"], ctx["rasa"], reminder_id, last_rasa_try=ctx["job_try"] >= RASA_TRIES
+        )
+    except ReminderBusy as exc:
+        raise Retry(defer=exc.retry_in_s) from None
+    except RasaNotYet as exc:
+        delay = backoff_s(ctx["job_try"])
+        log.warning("repayment reminder waits for rasa", reminder_id=reminder_id, retry_in_s=delay)
+        raise Retry(defer=delay) from exc
+    return outcome.result
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
     return {
         "functions": [
@@ -208,6 +238,14 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 max_tries=30,
                 keep_result=0,
             ),
+            # Busy conversations and Rasa's backoff retry; after RASA_TRIES it goes without Rasa.
+            func(
+                repayment_reminder_job,
+                name=REPAYMENT_REMINDER,
+                timeout=settings.turn_job_timeout_s,
+                max_tries=100,
+                keep_result=0,
+            ),
         ],
         "cron_jobs": [
             cron(recover_stalled, second={5, 35}, run_at_startup=True, keep_result=0),
@@ -216,6 +254,15 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             # Contact hours (Ley 2300 de 2023): at the minute they open, deferred proactive rows go.
             cron(release_deferred_job, second={0}, run_at_startup=True, keep_result=0),
             cron(document_reminders_job, second={40}, run_at_startup=True, keep_result=0),
+            # Repayment reminders (bot/reminders/): planned every 10 minutes, sent each minute.
+            cron(
+                plan_repayment_reminders_job,
+                minute=set(range(0, 60, 10)),
+                second={15},
+                run_at_startup=True,
+                keep_result=0,
+            ),
+            cron(repayment_reminders_job, second={50}, run_at_startup=True, keep_result=0),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

@@ -141,6 +141,7 @@ REQUIRED_REASONS = (
     "bot_failure",
     "documents_review",
     "documents_call",
+    "payment_overdue",  # the last repayment reminder (bot/reminders/dispatch.py)
 )
 
 

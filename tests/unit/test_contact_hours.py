@@ -128,3 +128,15 @@ def test_one_proactive_message_of_a_kind_a_day_and_the_day_is_bogotas(tmp_path: 
         _load(tmp_path, lambda d: d.update(max_per_day_per_kind=2))
     late = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # 22:00 on 2 December in Bogotá
     assert HOURS.day_start(late) == bogota("2026-12-02 00:00")
+
+
+def test_at_most_two_of_a_kind_a_week_and_the_week_is_bogotas_iso_week(tmp_path: Path) -> None:
+    assert HOURS.max_per_week_per_kind == 2
+    with pytest.raises(ValidationError, match="max_per_week_per_kind"):
+        _load(tmp_path, lambda d: d.update(max_per_week_per_kind=3))
+    assert _load(tmp_path, lambda d: d.update(max_per_week_per_kind=1)).max_per_week_per_kind == 1
+    assert HOURS.week_start(bogota("2026-12-03 10:00")) == bogota("2026-11-30 00:00")  # Thursday
+    assert HOURS.week_start(bogota("2026-11-30 00:00")) == bogota("2026-11-30 00:00")  # Monday
+    assert HOURS.week_start(bogota("2026-12-06 23:59")) == bogota("2026-11-30 00:00")  # Sunday
+    sunday_night = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # Monday in UTC, Sunday 22:00 in Bogotá
+    assert HOURS.week_start(sunday_night) == bogota("2026-11-30 00:00")

@@ -18,3 +18,14 @@ def test_the_worker_releases_deferred_messages_each_minute_and_sends_document_re
     release = jobs["cron:release_deferred_job"]
     assert release.second == {0} and release.minute is None and release.run_at_startup
     assert "cron:document_reminders_job" in jobs
+
+
+def test_the_worker_plans_repayment_reminders_every_ten_minutes_and_sends_them_each_minute() -> None:
+    options = worker_options(make_settings("sqlite:///unused.db", 14))
+    jobs = {job.name: job for job in options["cron_jobs"]}
+    plan = jobs["cron:plan_repayment_reminders_job"]
+    assert plan.minute == {0, 10, 20, 30, 40, 50} and plan.run_at_startup
+    send = jobs["cron:repayment_reminders_job"]
+    assert send.minute is None and len(send.second or ()) == 1 and send.run_at_startup
+    functions = {function.name: function for function in options["functions"]}
+    assert functions["repayment_reminder"].max_tries > 8  # Rasa's backoff, then sent without it
