@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.loan_models import Instalment, Loan, PaymentClaim, RepaymentReminder
@@ -54,6 +54,7 @@ async def upsert_instalments(
     writes: list[dict[str, Any]] = []
     newly_paid: list[int] = []
     newly_canceled: list[int] = []
+    replan: list[int] = []  # pending instalments with a new due date, or pending again
     for row in rows:
         loan_id = loan_ids[row.loan_ref]
         current = stored.get((loan_id, row.number))
@@ -79,12 +80,28 @@ async def upsert_instalments(
             newly_paid.append(instalment_id)
         elif row.status != status and row.status == "canceled":
             newly_canceled.append(instalment_id)
+        elif row.status == "pending" and (row.due_on != due_on or status != "pending"):
+            replan.append(instalment_id)
     statement = _instalment_upsert(session)
     for batch in chunks(writes):
         await session.execute(statement, list(batch))
     counts.marked_paid = await mark_paid(session, newly_paid, now)
     await cancel_planned_reminders(session, newly_canceled, reason="canceled", now=now)
+    await forget_unsent_reminders(session, replan)
     return counts
+
+
+async def forget_unsent_reminders(session: AsyncSession, instalment_ids: Collection[int]) -> None:
+    """A pending instalment whose due date moved (or that is pending again after a reversed payment)
+    loses the reminder rows that never went out (planned, skipped, canceled): the planner plans its
+    steps again for the current due date. Rows already handed to the outbox (queued) stay, so a step
+    that went out is never sent twice. A dispatcher racing on a deleted row finds nothing to claim."""
+    for batch in chunks(sorted(instalment_ids)):
+        await session.execute(
+            delete(RepaymentReminder)
+            .where(RepaymentReminder.instalment_id.in_(batch), RepaymentReminder.status != "queued")
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def mark_paid(session: AsyncSession, instalment_ids: Collection[int], now: datetime) -> int:

@@ -202,6 +202,38 @@ async def test_a_canceled_instalment_cancels_its_planned_reminders_and_a_new_pho
         )
 
 
+async def test_a_moved_due_date_or_a_reversed_payment_forgets_the_reminders_that_never_went_out(
+    sessions: SessionFactory,
+) -> None:
+    """The planner plans them again for the current due date; what went out (queued) stays."""
+    await load(sessions, csv(row("L-1", 1), row("L-1", 2, paid="150000", status="pagada"), row("L-1", 3)))
+    async with sessions() as session, session.begin():
+        first, second, third = (await session.scalars(select(Instalment.id).order_by(Instalment.number))).all()
+        session.add_all(
+            [
+                RepaymentReminder(instalment_id=first, step="before_3d", planned_at=NOW, status="queued"),
+                RepaymentReminder(instalment_id=first, step="due_day", planned_at=NOW, status="planned"),
+                RepaymentReminder(
+                    instalment_id=first, step="after_7d", planned_at=NOW, status="skipped", reason="superseded"
+                ),
+                RepaymentReminder(
+                    instalment_id=second, step="due_day", planned_at=NOW, status="canceled", reason="paid"
+                ),
+                RepaymentReminder(instalment_id=third, step="due_day", planned_at=NOW, status="planned"),
+            ]
+        )
+    moved = row("L-1", 1).replace("04/02/2026", "20/02/2026")
+    assert moved != row("L-1", 1)
+    await load(sessions, csv(moved, row("L-1", 2), row("L-1", 3)))  # 2: the payment was reversed
+    async with sessions() as session:
+        left = (
+            await session.execute(
+                select(RepaymentReminder.instalment_id, RepaymentReminder.step, RepaymentReminder.status)
+            )
+        ).all()
+    assert set(left) == {(first, "before_3d", "queued"), (third, "due_day", "planned")}
+
+
 def big_file(loans: int, per_loan: int, *, shift_days: int = 0) -> bytes:
     lines = [HEADER]
     for index in range(loans):
