@@ -28,6 +28,7 @@ from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies,
 from bot.handoff.rules import HandoffRules, load_handoff_rules, refuse_example_offices
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.prequal.data import PrequalData, load_prequal_data
+from bot.send_rate import SendRate
 from bot.settings import Settings
 from bot.templates import WhatsAppTemplates, load_templates
 from bot.twilio_adapter.rest import TwilioRestClient
@@ -54,6 +55,7 @@ class Runtime:
     contact_hours: ContactHours  # when proactive messages may go (Ley 2300 de 2023, data/contact_hours.yml)
     documents: DocumentsData  # checklists, file limits, the flow's words, reminders (data/documents.yml)
     rejection_reasons: RejectionReasons  # why a consultant sends a document back (same file)
+    send_rate: SendRate  # messages per second per sender number, shared by all workers (bot/send_rate.py)
     # "Now" for the send policy and the scheduled jobs (tests give a controlled clock).
     clock: Callable[[], datetime] = field(default=utcnow)
 
@@ -118,4 +120,10 @@ async def build_runtime(settings: Settings) -> Runtime:
         contact_hours,
         documents,
         rejection_reasons,
+        SendRate(
+            redis,
+            per_s={"sms": settings.sms_send_rate_per_s, "whatsapp": settings.whatsapp_send_rate_per_s},
+            burst=settings.send_rate_burst,
+            max_sleep_s=settings.send_rate_max_sleep_s,
+        ),
     )
