@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.consent import load_consent
 from bot.db.models import Consent, Contact, Conversation, Message, utcnow
@@ -60,41 +60,30 @@ async def add_wave(runtime: Runtime, channels: Sequence[str]) -> list[WaveRow]:
             ]
             session.add_all(chats)
             await session.flush()
-            session.add_all(
-                Consent(
-                    contact_id=chat.contact_id,
-                    conversation_id=chat.id,
-                    accepted=True,
-                    channel=chat.channel,
-                    text_version=CONSENT.version,
-                    purposes=list(CONSENT.purposes),
-                    answered_at=now,
-                )  # fmt: skip
-                for chat in chats
-            )
-            outbox = [
-                Message(
-                    conversation_id=chat.id,
-                    direction="out",
-                    body=BODY,
-                    media=[],
-                    status="pending",
-                    position=0,
-                    encoding=size.encoding if chat.channel == "sms" else None,
-                    segments=size.segments if chat.channel == "sms" else None,
-                    purpose=PURPOSE,
-                    created_at=now,
-                    updated_at=now,
-                    attempts=0,
-                )  # fmt: skip
-                for chat in chats
-            ]
+            session.add_all(_consent(chat, now) for chat in chats)
+            outbox = [_reminder(chat, now) for chat in chats]
             session.add_all(outbox)
             await session.flush()
             for row, chat, contact in zip(outbox, chats, contacts, strict=True):
                 to = f"whatsapp:{contact.phone_e164}" if chat.channel == "whatsapp" else contact.phone_e164
                 rows.append(WaveRow(row.id, chat.id, chat.channel, to))
     return rows
+
+
+def _consent(chat: Conversation, now: datetime) -> Consent:
+    return Consent(
+        contact_id=chat.contact_id, conversation_id=chat.id, accepted=True, channel=chat.channel,
+        text_version=CONSENT.version, purposes=list(CONSENT.purposes), answered_at=now,
+    )  # fmt: skip
+
+
+def _reminder(chat: Conversation, now: datetime) -> Message:
+    sms = chat.channel == "sms"
+    return Message(
+        conversation_id=chat.id, direction="out", body=BODY, media=[], status="pending", position=0,
+        encoding="GSM-7" if sms else None, segments=1 if sms else None, purpose=PURPOSE,
+        created_at=now, updated_at=now, attempts=0,
+    )  # fmt: skip
 
 
 async def enqueue_wave(runtime: Runtime, rows: Sequence[WaveRow]) -> None:
