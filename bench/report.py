@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import growth as bench_growth
+from bench import wave as bench_wave
 from bench.stats import fmt
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -58,7 +59,9 @@ def targets(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"- e2e p50 / Rasa-direct p50 ≤ {RATIO_TARGET} at c={run['concurrency']}: {verdict} ({ratio})"
         )
-    return lines + bench_growth.targets(results.get("growth", {}))
+    return (
+        lines + bench_growth.targets(results.get("growth", {})) + bench_wave.targets(results.get("wave", {}))
+    )
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -90,6 +93,8 @@ def markdown(results: dict[str, Any]) -> str:
         )
     if growth := results.get("growth"):
         out += bench_growth.markdown(growth, with_targets=False)
+    if wave := results.get("wave"):
+        out += bench_wave.markdown(wave)
     out += ["## Targets", "", *targets(results), ""]
     return "\n".join(out)
 

@@ -189,7 +189,10 @@ async def _take_slot(
             raise SendRetryLater(f"send rate unavailable: {exc!r}") from exc
         log.warning("send rate unavailable; reply sent anyway", outbound_id=row.id, reason=repr(exc))
         return False
-    if slot.held:
+    if slot.held:  # its job comes back for it: the recovery sweep need not (a wave lasts minutes)
+        async with runtime.sessions() as session, session.begin():
+            until = utcnow() + timedelta(seconds=slot.wait_s)
+            await outbound_status.snooze_unsent(session, message_id=row.id, until=until)
         log.info("outbound paced", outbound_id=row.id, retry_in_s=round(slot.wait_s, 2))
         raise SendPaced(come_back_in(slot))
     if slot.wait_s <= 0:

@@ -8,6 +8,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,11 @@ async def test_a_far_slot_leaves_the_row_pending_and_asks_to_come_back(live: Liv
     asked_at = time.monotonic()
     assert paced.value.retry_in_s == pytest.approx(2.0 - COME_BACK_EARLY_S, abs=0.1)
     assert await live.status_of(row.id) == "pending" and await live.at_twilio() == []
+    async with live.runtime.sessions() as session:  # its job comes back: no recovery sweep meanwhile
+        swept = await messages.conversations_with_unsent_outbound(
+            session, older_than=utcnow() + timedelta(seconds=1.5)
+        )
+    assert row.conversation_id not in swept
     await asyncio.sleep(asked_at + paced.value.retry_in_s - time.monotonic())  # the job comes back
     assert await send_rows(live.runtime, [row], contact, "sms", fresh=False) == 1
     assert time.monotonic() - started == pytest.approx(2.0, abs=0.15)  # it slept the rest, to its slot
