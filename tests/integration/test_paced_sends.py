@@ -110,7 +110,7 @@ async def test_a_far_slot_leaves_the_row_pending_and_asks_to_come_back(live: Liv
     assert row.conversation_id not in swept
     await asyncio.sleep(asked_at + paced.value.retry_in_s - time.monotonic())  # the job comes back
     assert await send_rows(live.runtime, [row], contact, "sms", fresh=False) == 1
-    assert time.monotonic() - started == pytest.approx(2.0, abs=0.15)  # it slept the rest, to its slot
+    assert 1.9 <= time.monotonic() - started <= 2.6  # it slept the rest, to its slot (a busy machine: late)
     [sent] = await live.at_twilio()
     assert sent["validity_period_s"] is not None
 
@@ -120,7 +120,7 @@ async def test_a_near_slot_is_slept_for(live: Live) -> None:
     await live.backlog(2)  # 0.4 s away: nearer than MAX_SLEEP_S
     started = time.monotonic()
     assert await send_rows(live.runtime, [row], contact, "sms", fresh=False) == 1
-    assert time.monotonic() - started == pytest.approx(0.4, abs=0.15)
+    assert 0.35 <= time.monotonic() - started <= 1.0  # slept, then sent (a busy machine sends late)
 
 
 async def test_a_reply_goes_at_once_in_the_middle_of_a_wave(live: Live) -> None:
@@ -128,7 +128,7 @@ async def test_a_reply_goes_at_once_in_the_middle_of_a_wave(live: Live) -> None:
     row, contact = await live.row(purpose="reply", status="sending")
     started = time.monotonic()
     assert await send_rows(live.runtime, [row], contact, "sms", fresh=True) == 1
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.0  # the next slot is 10 s away
     assert len(await live.at_twilio()) == 1
 
 
@@ -137,7 +137,7 @@ async def test_a_proactive_row_goes_at_once_when_the_person_is_waiting(live: Liv
     row, contact = await live.row(purpose=REMINDER, status="pending")
     started = time.monotonic()
     assert await send_rows(live.runtime, [row], contact, "sms", fresh=False, pace=False) == 1
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.0  # the next slot is 10 s away
 
 
 async def test_without_redis_replies_go_and_proactive_rows_wait(live: Live) -> None:
