@@ -4,7 +4,8 @@
    backlog (bench/ack_busy.py), and that drain against the full turn rate;
 2. end-to-end turn latency and throughput at several concurrencies, against Rasa's REST channel alone,
    Rasa's latency along one long conversation, and the same turns with an instant stub in place of Rasa;
-3. RSS of web, worker, rasa and actions.
+3. RSS of web, worker, rasa and actions;
+4. a wave of 2,000 repayment reminders through the worker at the send rate per sender (bench/wave.py).
 See docs/BENCHMARKS.md for what each figure means and how it is taken.
 Bounded: a fixed number of requests and turns, every wait has a timeout, everything stops by itself.
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import growth, phases, report, turns
+from bench import growth, phases, report, turns, wave
 from bench.ack_busy import ack_busy_phase, add_ack_busy_arguments
 from bench.plan import add_plan_arguments, plan_phase
 from bench.procinfo import find_pid
@@ -42,7 +43,7 @@ def int_list(raw: str) -> list[int]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--only", choices=["all", "ack", "turns", "growth", "plan"], default="all")
+    parser.add_argument("--only", choices=["all", "ack", "turns", "growth", "plan", "wave"], default="all")
     parser.add_argument("--ack-seconds", type=float, default=10.0, help="duration of each ack rate")
     parser.add_argument("--rates", type=int_list, default=[50, 200, 400], help="ack rates, requests/s")
     parser.add_argument(
@@ -67,6 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--growth-turns", type=int, default=60, help="one long conversation straight to Rasa (0: skip)"
     )
     growth.add_options(parser)  # one 500-turn conversation through the stack (bench/growth.py)
+    wave.add_wave_arguments(parser)  # reminders through the worker at the send rate (bench/wave.py)
     parser.add_argument("--no-stub", action="store_true", help="skip the pipeline run with a stub Rasa")
     parser.add_argument("--no-access-log", action="store_true", help="start uvicorn with --no-access-log")
     parser.add_argument(
@@ -127,12 +129,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"planning repayment reminders ({args.plan_instalments} instalments, {args.db})...", flush=True)
         results["plan"] = asyncio.run(plan_phase(args, run_dir))
         return finish(results, args, started, [])
+    redis_port = f":{urlsplit(REDIS_BASE).port or 6379}"
+    redis = {"redis-server": pid} if (pid := find_pid("redis-server", cmdline_contains=redis_port)) else {}
+    if args.only == "wave":  # no Rasa: the reminders' rows are already written
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            print("reminder wave through the worker (bench/wave.py)...", flush=True)
+            results["wave"] = runner.run(wave.wave_phase(args, run_dir, redis))
+        return finish(results, args, started, [])
     print("starting actions + rasa (up to a minute)...", flush=True)
     rasa = start_rasa(run_dir, low_priority=not args.no_priorities)
     results["meta"]["rasa_ready_s"] = rasa.started_s
     print(f"  rasa ready after {rasa.started_s} s", flush=True)
-    redis_port = f":{urlsplit(REDIS_BASE).port or 6379}"
-    redis = {"redis-server": pid} if (pid := find_pid("redis-server", cmdline_contains=redis_port)) else {}
     profiles: list[Path] = []
     options = {
         "uvicorn_args": (["--no-access-log"] if args.no_access_log else [])
@@ -181,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
                         profiles += app.stop()
                 finally:
                     stub.process.stop()
+            if args.only == "all":
+                print("reminder wave through the worker (bench/wave.py)...", flush=True)
+                results["wave"] = runner.run(wave.wave_phase(args, run_dir, redis))
     finally:
         rasa.stop()
     return finish(results, args, started, profiles)

@@ -8,6 +8,7 @@ from typing import Any
 
 from bench import growth as bench_growth
 from bench import plan as bench_plan
+from bench import wave as bench_wave
 from bench.stats import fmt
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -60,7 +61,10 @@ def targets(results: dict[str, Any]) -> list[str]:
             f"- e2e p50 / Rasa-direct p50 ≤ {RATIO_TARGET} at c={run['concurrency']}: {verdict} ({ratio})"
         )
     return (
-        lines + bench_growth.targets(results.get("growth", {})) + bench_plan.targets(results.get("plan", {}))
+        lines
+        + bench_growth.targets(results.get("growth", {}))
+        + bench_plan.targets(results.get("plan", {}))
+        + bench_wave.targets(results.get("wave", {}))
     )
 
 
@@ -95,6 +99,8 @@ def markdown(results: dict[str, Any]) -> str:
         out += bench_growth.markdown(growth, with_targets=False)
     if plan := results.get("plan"):
         out += bench_plan.markdown(plan)
+    if wave := results.get("wave"):
+        out += bench_wave.markdown(wave)
     out += ["## Targets", "", *targets(results), ""]
     return "\n".join(out)
 

@@ -6,6 +6,8 @@ pending/sending --send--> queued/sent (SID recorded)
         --4xx--> failed (error code kept; 21610 opts the contact out)
         --send policy says no--> refused (final), or deferred (proactive outside contact hours:
           bot/deferred.py makes it pending again when they open)
+        --its sender's send rate (bot/send_rate.py): a proactive row waits for its slot, sleeping when
+          it is near, or stays pending and the conversation's job comes back for it (SendPaced)
 A turn stores its replies as "sending" (one write fewer); a row found in "sending" by a later job was
 left by a crashed worker and is treated like "unknown".
 
@@ -18,6 +20,7 @@ sweep stops re-draining its conversation.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -28,7 +31,8 @@ from bot.handoff.tickets import close_on_opt_out
 from bot.logs import get_logger
 from bot.metrics import OUTBOUND_STATUS
 from bot.runtime import Runtime
-from bot.send_policy import may_send
+from bot.send_policy import SendDecision, is_proactive, may_send
+from bot.send_rate import SendPaced, come_back_in
 from bot.twilio_adapter.records import OutboundRequest
 from bot.twilio_adapter.rest import TwilioAmbiguous, TwilioRejected, TwilioRetryable
 from bot.twilio_adapter.statuses import ERROR_MEANINGS, is_opt_out_error, row_status_for
@@ -63,21 +67,31 @@ async def send_unsent(runtime: Runtime, conversation_id: int) -> int:
 
 
 async def send_rows(
-    runtime: Runtime, rows: Sequence[Message], contact: Contact, channel: str, *, fresh: bool
+    runtime: Runtime,
+    rows: Sequence[Message],
+    contact: Contact,
+    channel: str,
+    *,
+    fresh: bool,
+    pace: bool = True,
 ) -> int:
     """Send rows in order; return how many Twilio took.
 
     ``fresh`` rows were stored as "sending" by this very job a moment ago: nothing can have sent them
     yet, so they skip reconciliation. Rows read back from the database after a crash do not.
+    ``pace``: proactive rows wait for their sender's slot (may raise :class:`SendPaced`); False when the
+    person is in the conversation right now (their message waits behind these rows): they go as replies.
     """
     sent = 0
     for row in rows:
-        if await _send_one(runtime, row, contact, channel, fresh=fresh):
+        if await _send_one(runtime, row, contact, channel, fresh=fresh, pace=pace):
             sent += 1
     return sent
 
 
-async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: str, *, fresh: bool) -> bool:
+async def _send_one(
+    runtime: Runtime, row: Message, contact: Contact, channel: str, *, fresh: bool, pace: bool
+) -> bool:
     request = OutboundRequest(
         to=recipient_for(contact, channel),
         from_=sender_for(runtime, channel),
@@ -91,16 +105,9 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
     )
     if not fresh and row.status in ("sending", "unknown") and await _reconcile(runtime, row, request):
         return False
-    template = runtime.templates.by_content_sid(row.content_sid) if row.content_sid else None
-    opens_conversation = template is not None and template.business_initiated
-    decision = may_send(
-        contact,
-        channel=channel,
-        now=runtime.clock(),
-        hours=runtime.contact_hours,
-        is_template=opens_conversation,
-        purpose=row.purpose,
-    )
+    decision = _decide(runtime, row, contact, channel)
+    if decision.allowed and await _take_slot(runtime, row, contact, channel, request.from_, pace=pace):
+        decision = _decide(runtime, row, contact, channel)  # it slept: the contact hours may have closed
     if decision.deferred:  # proactive, outside contact hours: it waits (bot/deferred.py releases it)
         async with runtime.sessions() as session, session.begin():
             deferred = await outbound_status.settle_unsent(
@@ -147,6 +154,50 @@ async def _send_one(runtime: Runtime, row: Message, contact: Contact, channel: s
         )
     OUTBOUND_STATUS.labels(status=result.status).inc()
     log.info("outbound sent", outbound_id=row.id, conversation_id=row.conversation_id, status=result.status)
+    return True
+
+
+def _decide(runtime: Runtime, row: Message, contact: Contact, channel: str) -> SendDecision:
+    template = runtime.templates.by_content_sid(row.content_sid) if row.content_sid else None
+    return may_send(
+        contact,
+        channel=channel,
+        now=runtime.clock(),
+        hours=runtime.contact_hours,
+        is_template=template is not None and template.business_initiated,
+        purpose=row.purpose,
+    )
+
+
+async def _take_slot(
+    runtime: Runtime, row: Message, contact: Contact, channel: str, sender: str, *, pace: bool
+) -> bool:
+    """Take the row's slot in its sender's send rate; True when it slept for it.
+
+    A reply (or ``pace`` False) never waits and goes even when Redis is down; a proactive row sleeps
+    until a near slot, and raises :class:`SendPaced` for a far one (:class:`SendRetryLater` without
+    Redis: it waits as for an outage).
+    """
+    proactive = pace and is_proactive(contact, purpose=row.purpose, now=runtime.clock())
+    cost = (row.segments or 1) if channel == "sms" else 1  # Twilio's SMS rates count segments
+    try:
+        slot = await runtime.send_rate.take(
+            sender, channel=channel, proactive=proactive, row_id=row.id, cost=cost
+        )
+    except Exception as exc:  # Redis unreachable: the rate cannot be kept
+        if proactive:
+            raise SendRetryLater(f"send rate unavailable: {exc!r}") from exc
+        log.warning("send rate unavailable; reply sent anyway", outbound_id=row.id, reason=repr(exc))
+        return False
+    if slot.held:  # its job comes back for it: the recovery sweep need not (a wave lasts minutes)
+        async with runtime.sessions() as session, session.begin():
+            until = utcnow() + timedelta(seconds=slot.wait_s)
+            await outbound_status.snooze_unsent(session, message_id=row.id, until=until)
+        log.info("outbound paced", outbound_id=row.id, retry_in_s=round(slot.wait_s, 2))
+        raise SendPaced(come_back_in(slot))
+    if slot.wait_s <= 0:
+        return False
+    await asyncio.sleep(slot.wait_s)
     return True
 
 

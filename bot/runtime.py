@@ -29,6 +29,7 @@ from bot.handoff.rules import HandoffRules, load_handoff_rules, refuse_example_o
 from bot.keywords import KeywordRules, load_keyword_rules
 from bot.prequal.data import PrequalData, load_prequal_data
 from bot.reminders.policy import POLICY_FILE, ReminderPolicy, check_policy, load_policy
+from bot.send_rate import SendRate
 from bot.settings import Settings
 from bot.templates import WhatsAppTemplates, load_templates
 from bot.twilio_adapter.rest import TwilioRestClient
@@ -56,6 +57,7 @@ class Runtime:
     documents: DocumentsData  # checklists, file limits, the flow's words, reminders (data/documents.yml)
     rejection_reasons: RejectionReasons  # why a consultant sends a document back (same file)
     reminders: ReminderPolicy  # repayment reminders: steps, times, words (data/repayment_reminders.yml)
+    send_rate: SendRate  # messages per second per sender number, shared by all workers (bot/send_rate.py)
     # "Now" for the send policy and the scheduled jobs (tests give a controlled clock).
     clock: Callable[[], datetime] = field(default=utcnow)
 
@@ -123,4 +125,10 @@ async def build_runtime(settings: Settings) -> Runtime:
         documents,
         rejection_reasons,
         reminders,
+        SendRate(
+            redis,
+            per_s={"sms": settings.sms_send_rate_per_s, "whatsapp": settings.whatsapp_send_rate_per_s},
+            burst=settings.send_rate_burst,
+            max_sleep_s=settings.send_rate_max_sleep_s,
+        ),
     )

@@ -72,6 +72,19 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: Path | None = None  # shared by web and worker processes
     log_level: str = "INFO"
     log_json: bool = True
+    # Messages per second per sender number (bot/send_rate.py), shared by all workers. Twilio releases a
+    # sender's messages at its rate and queues the rest, where the ValidityPeriod that keeps a reminder
+    # inside the contact hours runs out: so the default is what Twilio gives the sender. SMS: any Twilio
+    # number sending outside the US/Canada (here: to Colombia) gets 10 message segments/s, counted in
+    # segments (a 2-segment SMS takes two slots). WhatsApp: 10 text messages/s per sender by default
+    # (Twilio raises it to 50 on request; media is 1.5/s and not paced separately here).
+    sms_send_rate_per_s: float = Field(default=10.0, gt=0, le=1000)
+    whatsapp_send_rate_per_s: float = Field(default=10.0, gt=0, le=1000)
+    # Sends that may go back to back before the rate applies (a reply and the wave's next message).
+    send_rate_burst: int = Field(default=2, ge=1, le=100)
+    # A proactive send whose slot is nearer sleeps for it; a farther one frees the worker and its
+    # conversation's job comes back then. Sleeping holds one of ``worker_max_turns``: keep it short.
+    send_rate_max_sleep_s: float = Field(default=1.0, ge=0, le=10)
     # Development and tests only (refused in prod): judge the contact hours (Ley 2300 de 2023) as if
     # the clock were this many seconds ahead, e.g. to show a proactive send at night.
     contact_hours_offset_s: float = 0.0

@@ -131,7 +131,10 @@ async def _drain(
         if contact is None:
             return turns, False
         if leftovers:  # replies a crashed or postponed job did not finish sending come first
-            await _send_before(deadline, runtime, leftovers, contact, conversation.channel, fresh=False)
+            # Proactive rows wait for their send-rate slot, unless the person's message is waiting.
+            await _send_before(
+                deadline, runtime, leftovers, contact, conversation.channel, fresh=False, pace=claimed is None
+            )
             leftovers = []
         if claimed is None:
             return turns, False
@@ -164,12 +167,13 @@ async def _send_before(
     channel: str,
     *,
     fresh: bool,
+    pace: bool = True,
 ) -> None:
     if not rows:
         return
     try:
         async with asyncio.timeout_at(deadline):
-            await send_rows(runtime, rows, contact, channel, fresh=fresh)
+            await send_rows(runtime, rows, contact, channel, fresh=fresh, pace=pace)
     except TimeoutError:  # rows left "sending" are reconciled with Twilio by the next job
         raise TurnPostponed("deadline while sending", retry_in_s=None) from None
 

@@ -108,3 +108,13 @@ async def mark_at_twilio(session: AsyncSession, *, message_id: int, sid: str, st
 def past_floor(status: str | None) -> bool:
     """A row that just moved to this status is at least "queued": the floor's UPDATE would change nothing."""
     return STATUS_RANK.get(status or "", -1) >= STATUS_RANK[AT_TWILIO_FLOOR]
+
+
+async def snooze_unsent(session: AsyncSession, *, message_id: int, until: datetime) -> None:
+    """A row waiting for its send-rate slot (bot/send_rate.py): its job comes back then, so the recovery
+    sweep (unsent rows not touched for a minute) leaves it alone until a minute after ``until``."""
+    await session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status.in_(UNSENT_STATUSES), Message.twilio_sid.is_(None))
+        .values(updated_at=until)
+    )
