@@ -208,13 +208,19 @@ async def test_a_moved_due_date_or_a_reversed_payment_forgets_the_reminders_that
     """The planner plans them again for the current due date; what went out (queued) stays."""
     await load(sessions, csv(row("L-1", 1), row("L-1", 2, paid="150000", status="pagada"), row("L-1", 3)))
     async with sessions() as session, session.begin():
-        first, second, third = (await session.scalars(select(Instalment.id).order_by(Instalment.number))).all()
+        first, second, third = (
+            await session.scalars(select(Instalment.id).order_by(Instalment.number))
+        ).all()
         session.add_all(
             [
                 RepaymentReminder(instalment_id=first, step="before_3d", planned_at=NOW, status="queued"),
                 RepaymentReminder(instalment_id=first, step="due_day", planned_at=NOW, status="planned"),
                 RepaymentReminder(
-                    instalment_id=first, step="after_7d", planned_at=NOW, status="skipped", reason="superseded"
+                    instalment_id=first,
+                    step="after_7d",
+                    planned_at=NOW,
+                    status="skipped",
+                    reason="superseded",
                 ),
                 RepaymentReminder(
                     instalment_id=second, step="due_day", planned_at=NOW, status="canceled", reason="paid"
