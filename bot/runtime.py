@@ -27,6 +27,7 @@ from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.handoff.rules import HandoffRules, load_handoff_rules, refuse_example_offices
 from bot.keywords import KeywordRules, load_keyword_rules
+from bot.payments.content import Payments, load_payments, refuse_example_channels
 from bot.prequal.data import PrequalData, load_prequal_data
 from bot.settings import Settings
 from bot.templates import WhatsAppTemplates, load_templates
@@ -54,6 +55,7 @@ class Runtime:
     contact_hours: ContactHours  # when proactive messages may go (Ley 2300 de 2023, data/contact_hours.yml)
     documents: DocumentsData  # checklists, file limits, the flow's words, reminders (data/documents.yml)
     rejection_reasons: RejectionReasons  # why a consultant sends a document back (same file)
+    payments: Payments  # the payments' words and where to pay (data/payments.yml, payment_channels.yml)
     # "Now" for the send policy and the scheduled jobs (tests give a controlled clock).
     clock: Callable[[], datetime] = field(default=utcnow)
 
@@ -82,6 +84,8 @@ async def build_runtime(settings: Settings) -> Runtime:
     documents = load_documents(settings.data_dir)
     check_reminder_template(documents.reminders, templates)
     rejection_reasons = load_rejection_reasons(documents)
+    payments = load_payments(settings.data_dir)
+    refuse_example_channels(payments.channels, app_env=settings.app_env)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -118,4 +122,5 @@ async def build_runtime(settings: Settings) -> Runtime:
         contact_hours,
         documents,
         rejection_reasons,
+        payments,
     )
