@@ -2,7 +2,7 @@
 help) and commands Rasa returns as a custom payload ``{"famibot_command": …}``: opt_out, request_human,
 ask_consent, record_consent (``"accepted": true | false``), delete_my_data, my_data and record_prequal
 (``"answers"`` and ``"evaluation"``, see bot/db/prequal.py); the document flow's commands are in
-bot/documents/commands.py (one table)."""
+bot/documents/commands.py and the payments' in bot/payments/commands.py (one table each)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from bot.keywords import KeywordKind
 from bot.logs import get_logger
 from bot.menus import remember_menu
 from bot.my_data.answer import my_data_reply
+from bot.payments.commands import PAYMENT_COMMANDS
 from bot.privacy import erase_personal_data, rasa_sender_ids, remote_copies
 from bot.rasa_client import BotReply, RasaClient, filled_answers
 from bot.rasa_trackers import delete_trackers
@@ -62,6 +63,9 @@ async def apply_commands(
             runtime, conversation, contact, message, replies, commands["record_prequal"]
         )
     for name, handler in DOCUMENT_COMMANDS.items():  # bot/documents/commands.py
+        if name in commands:
+            return await handler(runtime, conversation, contact, message, replies, commands[name])
+    for name, handler in PAYMENT_COMMANDS.items():  # bot/payments/commands.py
         if name in commands:
             return await handler(runtime, conversation, contact, message, replies, commands[name])
     return None

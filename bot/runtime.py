@@ -27,6 +27,7 @@ from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.handoff.rules import HandoffRules, load_handoff_rules, refuse_example_offices
 from bot.keywords import KeywordRules, load_keyword_rules
+from bot.payments.content import Payments, load_payments, refuse_example_channels
 from bot.prequal.data import PrequalData, load_prequal_data
 from bot.reminders.policy import POLICY_FILE, ReminderPolicy, check_policy, load_policy
 from bot.send_rate import SendRate
@@ -58,6 +59,7 @@ class Runtime:
     rejection_reasons: RejectionReasons  # why a consultant sends a document back (same file)
     reminders: ReminderPolicy  # repayment reminders: steps, times, words (data/repayment_reminders.yml)
     send_rate: SendRate  # messages per second per sender number, shared by all workers (bot/send_rate.py)
+    payments: Payments  # the payments' words and where to pay (data/payments.yml, payment_channels.yml)
     # "Now" for the send policy and the scheduled jobs (tests give a controlled clock).
     clock: Callable[[], datetime] = field(default=utcnow)
 
@@ -88,6 +90,8 @@ async def build_runtime(settings: Settings) -> Runtime:
     rejection_reasons = load_rejection_reasons(documents)
     reminders = load_policy(settings.data_dir / POLICY_FILE)
     check_policy(reminders, templates=templates, consent=consent)
+    payments = load_payments(settings.data_dir)
+    refuse_example_channels(payments.channels, app_env=settings.app_env)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -131,4 +135,5 @@ async def build_runtime(settings: Settings) -> Runtime:
             burst=settings.send_rate_burst,
             max_sleep_s=settings.send_rate_max_sleep_s,
         ),
+        payments,
     )

@@ -16,7 +16,8 @@ from tests.e2e.processes import ROOT
 
 
 def real_data_dir(tmp_path: Path) -> Path:
-    """A copy of data/ under ``tmp_path`` with the organisation's own consent details and offices."""
+    """A copy of data/ under ``tmp_path`` with the organisation's own consent details, offices and payment
+    channels."""
     data = shutil.copytree(ROOT / "data", tmp_path / "data")
     consent = yaml.safe_load((data / "consent.yml").read_text(encoding="utf-8"))
     consent |= {
@@ -28,4 +29,7 @@ def real_data_dir(tmp_path: Path) -> Path:
     branches = yaml.safe_load((data / "branches.yml").read_text(encoding="utf-8"))
     branches["example_addresses"] = False  # the organisation set its real offices
     (data / "branches.yml").write_text(yaml.safe_dump(branches, allow_unicode=True), encoding="utf-8")
+    channels = yaml.safe_load((data / "payment_channels.yml").read_text(encoding="utf-8"))
+    channels["example_values"] = False  # the organisation set its real account, agreement and link
+    (data / "payment_channels.yml").write_text(yaml.safe_dump(channels, allow_unicode=True), encoding="utf-8")
     return data

@@ -43,9 +43,10 @@ MEDIA_PAYLOAD: Final = "/enviar_documento"  # what Rasa hears for a photo withou
 # question again (no failed try counted). An answer that parses is always taken as an answer, whatever
 # NLU thought ("abono y semillas" reads as a payment report; it is a loan purpose).
 QUESTION_RESPONSES: Final = {
-    "ask_payment_info": "utter_payment_info_coming_soon",
-    "report_payment": "utter_report_payment_coming_soon",
-    "cannot_pay": "utter_cannot_pay_coming_soon",
+    # Payments: the gateway's answers (claim, ticket) wait until after the questions; said so honestly.
+    "ask_payment_info": "utter_payment_info_after_questions",
+    "report_payment": "utter_report_payment_after_questions",
+    "cannot_pay": "utter_cannot_pay_after_questions",
     "document_status": DOCUMENTS_LATER,
     "request_lesson": "utter_lesson_coming_soon",
     "enviar_documento": DOCUMENTS_LATER,

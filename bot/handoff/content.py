@@ -79,6 +79,10 @@ class Notices(BaseModel):
     document_rejected_unsent: str
     document_not_reviewable: str
     unknown_rejection_reason: str
+    # The credit panel (bot/payments/claims.py): a payment claim verified, not found, or already resolved.
+    claim_confirmed: str
+    claim_rejected: str
+    claim_not_open: str
 
     @model_validator(mode="after")
     def _placeholders(self) -> Notices:

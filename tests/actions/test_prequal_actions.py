@@ -155,7 +155,7 @@ async def test_answers_kept_from_before_are_not_read_again_when_the_form_restart
 async def test_another_question_in_the_middle_is_answered_and_the_question_asked_again() -> None:
     dispatcher = CollectingDispatcher()
     slots = await validate(answered("edad", "y como pago la cuota?", intent="ask_payment_info"), dispatcher)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_payment_info_coming_soon"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_payment_info_after_questions"]
     assert slots["edad"] is None and slots["prequal_reintento"] is None and "prequal_fallos" not in slots
     assert (await ask(AskEdad(), slots))["response"] == "utter_ask_edad"
 

@@ -165,7 +165,7 @@ async def test_interrupted_form_is_resumed_in_a_new_session_where_it_was_left(
             ("1", "nombre completo"),
             ("Ana Lucia Mejia", "años tiene"),
             ("cuales son los requisitos?", "años tiene"),  # answered, then the question again
-            ("y como pago la cuota?", "cuanto debe ni cuando pagar"),  # another question: answered too
+            ("y como pago la cuota?", "cuanto debe y donde pagar"),  # another question: answered too
             ("no se", "Escriba solo el numero"),  # a wrong answer gets a clear re-ask
             ("31", "cedula"),
             ("CANCELAR", "PARAR"),  # in the form it pauses (answers kept) and says how to opt out

@@ -52,6 +52,9 @@ BUTTON_INTENTS = {
     "documents_formal",
     "documents_sms_route",
 }
+# Sent only by the HTTP API's trigger_intent (issue 12's reminders, nlu/domain/payments.yml): no typed
+# example, only its own payload (rasa data validate wants one), and never in the held-out data.
+EXTERNAL_INTENTS = {"EXTERNAL_payment_reminder"}
 MENU_PAYLOADS = [
     "/request_loan",
     "/document_status",
@@ -126,6 +129,21 @@ def test_intents_declared_once_and_contract_complete() -> None:
     assert CONTRACT_INTENTS <= INTENTS, f"missing: {CONTRACT_INTENTS - INTENTS}"
     assert BUTTON_INTENTS <= INTENTS, f"missing: {BUTTON_INTENTS - INTENTS}"
     assert not BUTTON_INTENTS & CONTRACT_INTENTS
+    assert EXTERNAL_INTENTS <= INTENTS, f"missing: {EXTERNAL_INTENTS - INTENTS}"
+    assert all(intent.startswith("EXTERNAL_") for intent in EXTERNAL_INTENTS)
+
+
+def test_the_reminder_sets_its_slots_and_says_nothing() -> None:
+    """trigger_intent EXTERNAL_payment_reminder → action_payment_reminder → action_listen (no words),
+    and its slots never steer the dialogue."""
+    steps = [
+        [step.get("intent") or step.get("action") for step in rule["steps"]]
+        for part in load_all(NLU / "data" / "rules")
+        for rule in part.get("rules", [])
+    ]
+    assert ["EXTERNAL_payment_reminder", "action_payment_reminder", "action_listen"] in steps
+    for slot in ("cuota_monto", "cuota_fecha", "cuota_paso"):
+        assert DOMAIN["slots"][slot]["influence_conversation"] is False
 
 
 def test_custom_actions_match_registered_actions() -> None:
@@ -208,12 +226,12 @@ def test_training_data_covers_every_intent() -> None:
     thin = {
         intent: len(lines)
         for intent, lines in examples.items()
-        if len(lines) < MIN_EXAMPLES and intent not in BUTTON_INTENTS
+        if len(lines) < MIN_EXAMPLES and intent not in BUTTON_INTENTS | EXTERNAL_INTENTS
     }
     assert not thin, f"fewer than {MIN_EXAMPLES} examples: {thin}"
     # a typed example would compete with the intents people type; the payload itself never does
-    assert {intent: examples[intent] for intent in BUTTON_INTENTS} == {
-        intent: [f"/{intent}"] for intent in BUTTON_INTENTS
+    assert {intent: examples[intent] for intent in BUTTON_INTENTS | EXTERNAL_INTENTS} == {
+        intent: [f"/{intent}"] for intent in BUTTON_INTENTS | EXTERNAL_INTENTS
     }
 
 

@@ -90,3 +90,12 @@ def test_prod_refuses_to_start_with_the_example_organisation_in_the_consent_text
     assert done.returncode != 0
     assert "refusing to start in prod: data/consent.yml still has placeholders" in done.stderr
     assert "Fundación Ejemplo" in done.stderr
+
+
+def test_prod_refuses_to_start_with_the_example_payment_channels(tmp_path: Path, redis_db: int) -> None:
+    data = real_data_dir(tmp_path)  # the organisation's consent and offices …
+    shipped = (ROOT / "data" / "payment_channels.yml").read_text(encoding="utf-8")
+    (data / "payment_channels.yml").write_text(shipped, encoding="utf-8")  # … but the example accounts
+    done = start_web(prod_env(tmp_path, redis_db, data))
+    assert done.returncode != 0
+    assert "refusing to start in prod: data/payment_channels.yml has example accounts" in done.stderr

@@ -15,6 +15,7 @@ from webhooks.console import (
     auth_routes,
     conversation_routes,
     document_routes,
+    payment_routes,
     queue_routes,
     supervisor_routes,
 )
@@ -42,7 +43,14 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 
 
 def mount(app: FastAPI) -> None:
-    for module in (auth_routes, queue_routes, conversation_routes, document_routes, supervisor_routes):
+    for module in (
+        auth_routes,
+        queue_routes,
+        conversation_routes,
+        document_routes,
+        payment_routes,
+        supervisor_routes,
+    ):
         app.include_router(module.router, prefix="/console", include_in_schema=False)
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="console-static")
     app.add_exception_handler(LoginRequired, _login_required)

@@ -26,6 +26,7 @@ from bot.handoff.window import preview, window_state
 from bot.runtime import Runtime
 from webhooks.console.content import console_content
 from webhooks.console.documents_view import documents_panel
+from webhooks.console.payments_view import credit_panel
 from webhooks.console.security import CheckedVisitorDep, Visitor, VisitorDep, refusal_status
 from webhooks.console.sessions import pop_notice, set_notice
 from webhooks.console.summary_view import summary_view
@@ -66,6 +67,16 @@ async def _context(
             if with_documents
             else None
         )
+        credit = (
+            await credit_panel(
+                db,
+                phone_e164=contact.phone_e164,
+                ticket_id=ticket.id,
+                today=now.astimezone(runtime.contact_hours.zone).date(),
+            )
+            if with_documents
+            else None
+        )
         colleagues = [
             u for u in await users.active_users(db)
             if u.id not in (user.id, ticket.assignee_id) and may_transfer_to(user, u, ticket)
@@ -76,7 +87,8 @@ async def _context(
             "may_act": refusal_to_act(ticket, user) is None,
             "may_close": refusal_to_act(ticket, user, open_ok=True) is None,
             "summary": summary_view(ticket.summary, products=content.products),
-            "documents": documents, "may_review": refusal_to_review(ticket, user) is None}  # fmt: skip
+            "documents": documents, "credit": credit,
+            "may_review": refusal_to_review(ticket, user) is None}  # fmt: skip
 
 
 @router.get("", response_class=HTMLResponse)

@@ -49,6 +49,8 @@ EVENT_WORDS = {
     "ticket_document_approved": "Aprobó un documento",
     "ticket_document_rejected": "Pidió de nuevo un documento",
     "ticket_documents_closed": "Todos los documentos quedaron aprobados",
+    "ticket_payment_claim_confirmed": "Verificó un pago que la persona reportó",
+    "ticket_payment_claim_rejected": "No encontró un pago que la persona reportó",
 }
 # Events the transcript does not repeat: the consultant's reply shows as the message itself.
 SILENT_EVENTS = frozenset({"ticket_reply"})
@@ -81,7 +83,11 @@ ANSWER_WORDS = {
     "destino_credito": "Para qué es el crédito",
     "monto": "Monto que pide",
     "mora": "Deudas atrasadas",
+    "pago": "Crédito y cuota",  # bot/payments/: "ya pagué" and "no puedo pagar" tickets
 }
+# The credit panel (webhooks/console/payments_view.py): an instalment's state, a claim's state.
+INSTALMENT_WORDS = {"paid": "Pagada", "pending": "Pendiente", "overdue": "Vencida", "canceled": "Anulada"}
+CLAIM_WORDS = {"open": "Por verificar", "confirmed": "Pago verificado", "rejected": "No aparece el pago"}
 # The documents panel: an item's state (a rejection adds its reason's label from data/documents.yml).
 DOCUMENT_STATUS_WORDS = {"pending": "Falta", "received": "Recibido", "approved": "Aprobado",
                          "rejected": "Rechazado"}  # fmt: skip

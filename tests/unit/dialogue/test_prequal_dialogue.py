@@ -236,7 +236,7 @@ def test_re_asks_with_a_menu_fit_one_sms_turn(slot: str, slots: dict[str, Any], 
         (
             {"prequal_reintento": "not_a_number"},
             {"name": "ask_payment_info", "confidence": 0.77},
-            "utter_payment_info_coming_soon",
+            "utter_payment_info_after_questions",
         ),
         (
             {"prequal_reintento": "not_a_number"},
