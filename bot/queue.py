@@ -36,10 +36,15 @@ async def enqueue_tell_rasa(redis: ArqRedis, *, conversation_id: int, ticket_id:
     await ring_doorbell(redis)
 
 
-async def enqueue_repayment_reminder(redis: ArqRedis, *, reminder_id: int) -> None:
+async def enqueue_repayment_reminder(redis: ArqRedis, *, reminder_id: int, defer_s: float = 0.0) -> None:
     """One job per due reminder; its id makes a second enqueue a no-op while the first is waiting or
-    running (the caller rings the doorbell once for the batch)."""
-    await redis.enqueue_job(REPAYMENT_REMINDER, reminder_id, _job_id=f"repayment-reminder:{reminder_id}")
+    running (the caller rings the doorbell once for the batch). ``defer_s``: start it that much later."""
+    await redis.enqueue_job(
+        REPAYMENT_REMINDER,
+        reminder_id,
+        _job_id=f"repayment-reminder:{reminder_id}",
+        _defer_by=defer_s if defer_s > 0 else None,
+    )
 
 
 async def ring_doorbell(redis: ArqRedis) -> None:

@@ -104,6 +104,11 @@ class SendRate:
         self._prefix = key_prefix
         self._script: Any = redis.register_script(GCRA_LUA)
 
+    @property
+    def total_per_s(self) -> float:
+        """Messages per second over every sender: the pace at which to hand out a wave of work."""
+        return sum(self._per_s.values())
+
     async def take(self, sender: str, *, channel: str, proactive: bool, row_id: int, cost: int = 1) -> Slot:
         """Reserve the next slot of ``sender`` for outbox row ``row_id``. Raises Redis errors: the caller
         decides (a reply goes anyway, a proactive send waits)."""

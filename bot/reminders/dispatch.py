@@ -88,14 +88,20 @@ class Outcome:
 
 
 async def enqueue_due(runtime: Runtime) -> int:
-    """The cron job: one arq job per due reminder, while the contact hours are open."""
+    """The cron job: one arq job per due reminder, while the contact hours are open.
+
+    The jobs of a wave start spread at the senders' total send rate (bot/send_rate.py), not all at
+    once: each tells Rasa (a turn's worth of work), so 2,000 reminders at once would hold the worker's
+    job slots and Rasa while people who write wait behind them; and the outbox paces the sends anyway.
+    A job waiting for its start keeps its id, so the next run does not enqueue it twice."""
     now = runtime.clock()
     if not runtime.contact_hours.is_open(now):
         return 0
     async with runtime.sessions() as session:
         due = await queries.due_reminder_ids(session, now=now, limit=BATCH)
-    for reminder_id in due:
-        await enqueue_repayment_reminder(runtime.redis, reminder_id=reminder_id)
+    pace_s = 1 / runtime.send_rate.total_per_s
+    for index, reminder_id in enumerate(due):
+        await enqueue_repayment_reminder(runtime.redis, reminder_id=reminder_id, defer_s=index * pace_s)
     if due:
         await ring_doorbell(runtime.redis)
         log.info("repayment reminders enqueued", count=len(due))

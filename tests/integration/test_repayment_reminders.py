@@ -9,6 +9,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,22 @@ async def test_the_worker_jobs_enqueue_once_and_send_once(live: Live) -> None:
     await run_queued(live)  # the conversation's drain
     assert await enqueue_due(live.runtime) == 0
     assert len(await live.at_twilio()) == 1
+
+
+async def test_a_wave_of_reminder_jobs_starts_spread_at_the_total_send_rate(live: Live) -> None:
+    """Not all at once: each job tells Rasa, and people who write must not wait behind a wave."""
+    phones = [f"+5730055501{index:02d}" for index in range(3)]
+    for phone in phones:
+        await borrower(live.runtime, phone=phone)
+        await instalment(live.runtime, due_on=DUE, phone=phone)
+    await plan_reminders(live.runtime)
+    live.clock.now = bogota("2026-11-30 09:00")
+    assert await enqueue_due(live.runtime) == 3
+    jobs = await live.runtime.redis.queued_jobs(queue_name=live.runtime.settings.queue_name)
+    starts = sorted(job.score for job in jobs if job.function == "repayment_reminder")
+    pace_ms = 1000 / live.runtime.send_rate.total_per_s
+    gaps = [later - earlier for earlier, later in pairwise(starts)]
+    assert len(starts) == 3 and all(pace_ms - 20 <= gap <= pace_ms + 20 for gap in gaps), (gaps, pace_ms)
 
 
 async def test_rasa_down_retries_then_sends_anyway(live: Live) -> None:
