@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.contact_hours import CONTACT_HOURS_FILE, ContactHours, load_contact_hours
@@ -136,6 +136,23 @@ async def read(live: Stack, work: Callable[[Any], Any]) -> Any:
             return await work(session)
     finally:
         await engine.dispose()
+
+
+async def wrote_before(live: Stack, phone: str, at: datetime) -> None:
+    """The person's last WhatsApp message is made an hour before ``at``: a reminder dispatched at the
+    demo moment ``at`` (any day of the week) finds their 24 h window open. Only the time moves: the
+    message itself was really sent through the webhook (``consented``)."""
+
+    async def work(session: Any) -> None:
+        written = at - timedelta(hours=1)
+        await session.execute(
+            update(Contact)
+            .where(Contact.phone_e164 == phone)
+            .values(last_inbound_at=written, last_whatsapp_inbound_at=written)
+        )
+        await session.commit()
+
+    await read(live, work)
 
 
 async def reminders_of(live: Stack, loan_ref: str) -> dict[str, ReminderRow]:
