@@ -70,6 +70,9 @@ async def insert_reminders(session: AsyncSession, rows: Sequence[tuple[Any, ...]
         for index, name in enumerate(REMINDER_COLUMNS)
         if name in _DATETIME_COLUMNS
     }
+    if dialect.name == "postgresql":  # COPY sends aware datetimes as instants: nothing to convert
+        await _copy_then_insert(connection, rows)
+        return
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {RepaymentReminder.__tablename__} ({', '.join(REMINDER_COLUMNS)}) "  # noqa: S608
@@ -77,11 +80,39 @@ async def insert_reminders(session: AsyncSession, rows: Sequence[tuple[Any, ...]
         "ON CONFLICT (instalment_id, step) DO NOTHING"
     )  # constants only: the table's own name and columns, and placeholders
     for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = [
-            tuple(converters[i](value) if i in converters else value for i, value in enumerate(row))
-            for row in rows[start : start + INSERT_CHUNK]
-        ]
-        await connection.exec_driver_sql(sql, chunk)
+        await connection.exec_driver_sql(sql, _converted(rows[start : start + INSERT_CHUNK], converters))
+
+
+def _converted(
+    rows: Sequence[tuple[Any, ...]], converters: dict[int, Callable[[Any], Any]]
+) -> list[tuple[Any, ...]]:
+    return [
+        tuple(converters[i](value) if i in converters else value for i, value in enumerate(row))
+        for row in rows
+    ]
+
+
+_STAGING = "repayment_reminders_new"
+
+
+async def _copy_then_insert(connection: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY the rows into a temporary table of this transaction, then one INSERT … SELECT …
+    ON CONFLICT DO NOTHING. For 400,000 rows executemany spent more time in round trips than the
+    database spent inserting (docs/BENCHMARKS.md, issue 12)."""
+    columns = ", ".join(REMINDER_COLUMNS)
+    await connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} "
+        f"(LIKE {RepaymentReminder.__tablename__} INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    raw = (await connection.get_raw_connection()).driver_connection
+    async with raw.cursor() as cursor, cursor.copy(f"COPY {_STAGING} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            await copy.write_row(row)
+    await connection.exec_driver_sql(
+        f"INSERT INTO {RepaymentReminder.__tablename__} ({columns}) "  # noqa: S608
+        f"SELECT {columns} FROM {_STAGING} ON CONFLICT (instalment_id, step) DO NOTHING"
+    )  # constants only: the tables' own names and columns
+    await connection.exec_driver_sql(f"TRUNCATE {_STAGING}")
 
 
 def _memoised(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
