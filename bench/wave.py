@@ -37,19 +37,21 @@ WINDOW_S = 10.0
 TARGET_TOLERANCE = 0.05
 LEAVES_OUT = (
     "What the wave leaves out: it starts from queued outbox rows — planning the reminders and the "
-    "dispatcher that stores the rows and enqueues their conversations (bot/reminders/) are added by the "
-    "integrator, and Rasa is not called (the reminder's text is already in the row; trigger_intent is "
-    "not exercised); one worker process; Twilio's real queue, delivery and per-segment pacing (every "
-    "SMS here is one segment); the fake Twilio API sends three status callbacks per message to web, "
-    "which the worker applies, as in production; the contact hours are shifted to be open "
-    "(CONTACT_HOURS_OFFSET_S), so 'outside the hours' checks the shifted clock."
+    "dispatcher that tells Rasa (trigger_intent), stores the rows and enqueues their conversations "
+    "(bot/reminders/, measured apart: --only plan; the dispatcher's jobs start spread at the senders' "
+    "total rate) are not run, and Rasa is not called; one worker process; Twilio's real queue, "
+    "delivery and per-segment pacing (every SMS here is one segment); the fake Twilio API sends three "
+    "status callbacks per message to web, which the worker applies, as in production; the contact "
+    "hours are shifted to be open (CONTACT_HOURS_OFFSET_S), so 'outside the hours' checks the shifted clock."
 )
 
 
 def add_wave_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wave-rows", type=int, default=2000, help="wave: outbox rows (one per person)")
     parser.add_argument("--wave-rate", type=float, default=20.0, help="wave: messages/s per sender number")
-    parser.add_argument("--wave-whatsapp", type=float, default=0.5, help="wave: share of rows on WhatsApp")
+    # Default: the issue's wave, 2,000 messages at 20/s from one sender number (SMS). --wave-whatsapp 0.5
+    # splits them between the SMS number and the WhatsApp sender, each at --wave-rate.
+    parser.add_argument("--wave-whatsapp", type=float, default=0.0, help="wave: share of rows on WhatsApp")
 
 
 async def wave_phase(args: argparse.Namespace, run_dir: Path, redis_pids: dict[str, int]) -> dict[str, Any]:
