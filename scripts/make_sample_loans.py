@@ -22,22 +22,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.loans.rows import COLUMNS  # the importer's documented columns, in order
+
 ANCHOR = date(2026, 3, 16)
 SEED = 12
 LOANS = 58  # plus the simulator's two
 SIMULATOR_PHONE = "+573001234567"  # webhooks/dev/simulator.py DEFAULT_PHONE
-COLUMNS = (
-    "phone",
-    "national_id",
-    "loan_id",
-    "product",
-    "disbursed_on",
-    "instalment_number",
-    "due_date",
-    "amount_due",
-    "amount_paid",
-    "status",
-)
 # product id, smallest and largest loan, monthly rate (data/prequal_rules.yml terms)
 PRODUCTS = (
     ("microcredito_empresarial", 1_000_000, 8_000_000, 0.022),

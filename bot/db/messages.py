@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Conversation, Message, utcnow
 from bot.db.upsert import insert_ignoring_conflicts
+from bot.gsm7 import sms_size
 from bot.twilio_adapter.statuses import UNSENT_STATUSES
 
 PENDING_INBOUND = ("received", "processing")
@@ -126,6 +127,36 @@ async def unsent_outbound(session: AsyncSession, *, conversation_id: int) -> Seq
         .order_by(Message.id)
     )
     return result.all()
+
+
+async def add_proactive(
+    session: AsyncSession,
+    *,
+    conversation_id: int,
+    channel: str,
+    body: str,
+    purpose: str,
+    content_sid: str | None,
+    content_variables: dict[str, str] | None,
+    created_at: datetime,
+) -> Message:
+    """A message the bot starts (a reminder): one pending outbox row, its SMS size measured; the
+    outbox sends it through the send policy (contact hours, the WhatsApp window, opt-out)."""
+    size = sms_size(body) if channel == "sms" else None
+    return await add_outbound(
+        session,
+        conversation_id=conversation_id,
+        reply_to_id=None,
+        position=0,
+        body=body,
+        encoding=size.encoding if size else None,
+        segments=size.segments if size else None,
+        status="pending",
+        purpose=purpose,
+        content_sid=content_sid,
+        content_variables=content_variables,
+        created_at=created_at,
+    )
 
 
 async def add_outbound(

@@ -25,7 +25,6 @@ from bot.documents.reminders import (
     next_reminder_at,
     reminder_message,
 )
-from bot.gsm7 import sms_size
 from bot.handoff.window import window_state
 from bot.logs import get_logger
 from bot.queue import enqueue_drain
@@ -84,16 +83,11 @@ async def _add_reminder(
         next_title=_title(runtime, missing[0]),
         profile_name=due.contact.profile_name,
     )
-    size = sms_size(message.body) if channel == "sms" else None
-    row = await messages.add_outbound(
+    row = await messages.add_proactive(
         session,
         conversation_id=due.conversation.id,
-        reply_to_id=None,
-        position=0,
+        channel=channel,
         body=message.body,
-        encoding=size.encoding if size else None,
-        segments=size.segments if size else None,
-        status="pending",
         purpose=REMINDER_PURPOSE,
         content_sid=message.content_sid,
         content_variables=message.content_variables,

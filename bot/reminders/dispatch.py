@@ -31,7 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import messages
 from bot.db import repayment_reminders as queries
-from bot.gsm7 import sms_size
 from bot.handoff.tickets import request_handoff
 from bot.handoff.window import window_state
 from bot.logs import get_logger
@@ -186,19 +185,14 @@ async def _deliver_locked(
         due_on=instalment.due_on,
         profile_name=contact.profile_name,
     )
-    size = sms_size(message.body) if conversation.channel == "sms" else None
     async with runtime.sessions() as session, session.begin():
         if not await queries.claim_for_queue(session, reminder_id=reminder_id, at=now):
             return Outcome(reminder_id, "gone", step=step.id)  # paid or taken in the meantime
-        outbound = await messages.add_outbound(
+        outbound = await messages.add_proactive(
             session,
             conversation_id=conversation.id,
-            reply_to_id=None,
-            position=0,
+            channel=conversation.channel,
             body=message.body,
-            encoding=size.encoding if size else None,
-            segments=size.segments if size else None,
-            status="pending",
             purpose=REMINDER_PURPOSE,
             content_sid=message.content_sid,
             content_variables=message.content_variables,
