@@ -29,3 +29,23 @@ async def sent_to_contact_since(
         )
     )
     return int(count or 0)
+
+
+async def conversation_used_since(
+    session: AsyncSession, *, contact_id: int, purpose: str, since: datetime
+) -> int | None:
+    """The conversation (so the channel) of the person's latest row of ``purpose`` stored since
+    ``since``, sent or on its way; ``None`` when there is none."""
+    conversation_ids = select(Conversation.id).where(Conversation.contact_id == contact_id)
+    return await session.scalar(
+        select(Message.conversation_id)
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.direction == "out",
+            Message.purpose == purpose,
+            Message.created_at >= since,
+            Message.status.not_in(NEVER_SENT),
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )

@@ -2,7 +2,8 @@
 
 Order: the instalment (paid or canceled → canceled; its step superseded → skipped; paused after "ya
 pagué" → waits until the pause ends), then the person (no contact with the loan's phone, opted out,
-no accepted consent for the reminders purpose, no conversation → skipped), then the conversation (a
+no accepted consent for the reminders purpose, no conversation → skipped; the channel: the one a
+reminder already used this ISO week, else the latest the person wrote on), then the conversation (a
 consultant holds it → waits until the next day's opening: the consultant is talking with the person
 and a reminder from the bot in the middle would be noise), then the per-person limits of Ley 2300
 (``data/contact_hours.yml``: one a day, ``max_per_week_per_kind`` a week → waits until the next
@@ -72,12 +73,27 @@ async def person_check(
         return Stop("skipped", "opted out")
     if purpose not in await queries.consented_purposes(session, contact_id=contact.id):
         return Stop("skipped", "no consent for reminders")
-    conversation = await queries.latest_conversation(session, contact_id=contact.id)
+    conversation = await _channel_of_the_week(session, contact, hours=hours, now=now)
     if conversation is None:
         return Stop("skipped", "no conversation")
     if conversation.owner == CONSULTANT:
         return Wait(next_day_opening(hours, now), "a consultant holds the conversation")
     return Go(contact, conversation)
+
+
+async def _channel_of_the_week(
+    session: AsyncSession, contact: Contact, *, hours: ContactHours, now: datetime
+) -> Conversation | None:
+    """Ley 2300 de 2023 (art. 3): not through several channels in the same week. The conversation a
+    repayment reminder already used this ISO week, else the one with the person's latest message."""
+    used = await proactive.conversation_used_since(
+        session, contact_id=contact.id, purpose=REMINDER_PURPOSE, since=hours.week_start(now)
+    )
+    if used is not None:
+        conversation = await session.get(Conversation, used)
+        if conversation is not None:
+            return conversation
+    return await queries.latest_conversation(session, contact_id=contact.id)
 
 
 async def limits_check(

@@ -287,6 +287,35 @@ async def test_one_reminder_a_day_and_two_a_week_per_person(live: Live) -> None:
     assert len(await live.at_twilio()) == 3
 
 
+async def test_the_channel_of_the_week_stays_the_one_a_reminder_already_used(live: Live) -> None:
+    """Ley 2300: not through several channels in the same week. The person writes on WhatsApp after an
+    SMS reminder: the week's next reminder still goes by SMS, the next week's by WhatsApp."""
+    sms = await borrower(live.runtime)
+    async with live.runtime.sessions() as session, session.begin():
+        contact_id = (await session.get(Conversation, sms)).contact_id  # type: ignore[union-attr]
+        whatsapp = Conversation(
+            rasa_sender_id="wa-" + PHONE[-6:], contact_id=contact_id, channel="whatsapp",
+            last_inbound_at=bogota("2026-10-01 10:00"),
+        )  # fmt: skip
+        session.add(whatsapp)
+    await instalment(live.runtime, due_on=DUE)
+    await instalment(live.runtime, due_on=DUE, number=2)
+    await plan_reminders(live.runtime)
+    live.clock.now = bogota("2026-11-30 09:00")
+    queued = [o for o in await dispatch_due(live.runtime, live.rasa.client()) if o.result == "queued"]
+    assert [o.channel for o in queued] == ["sms"]
+    async with live.runtime.sessions() as session, session.begin():  # then they wrote on WhatsApp
+        row = await session.get(Conversation, whatsapp.id)
+        assert row is not None
+        row.last_inbound_at = bogota("2026-11-30 12:00")
+    live.clock.now = bogota("2026-12-01 07:00")
+    [outcome] = await dispatch_due(live.runtime, live.rasa.client())
+    assert (outcome.result, outcome.channel, outcome.conversation_id) == ("queued", "sms", sms)
+    live.clock.now = bogota("2026-12-07 07:00")  # a new week: the channel they use now
+    queued = [o for o in await dispatch_due(live.runtime, live.rasa.client()) if o.result == "queued"]
+    assert [(o.channel, o.conversation_id) for o in queued] == [("whatsapp", whatsapp.id)]
+
+
 async def test_whatsapp_outside_the_window_gets_the_template(live: Live) -> None:
     await borrower(live.runtime, channel="whatsapp", last_inbound=bogota("2026-11-01 10:00"))
     await instalment(live.runtime, due_on=DUE, amount_due=1_250_000, amount_paid=250_000)
