@@ -14,7 +14,7 @@ from bot.account_cli import add_create_user_parser, run_create_user
 from bot.db.migrate import upgrade_to_head
 from bot.dead_letters import dead_letter_lines
 from bot.loans.cli import add_import_loans_parser, run_import_loans
-from bot.reminders.cli import add_reminder_parsers, demo_command, plan_command
+from bot.reminders.cli_args import add_reminder_parsers
 from bot.settings import Settings
 
 
@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import-loans":
         return run_import_loans(args)
     if args.command in ("plan-reminders", "send-reminders"):
+        from bot.reminders.cli import demo_command, plan_command  # the runtime: only these need it
+
         settings = Settings()
         run = plan_command(settings) if args.command == "plan-reminders" else demo_command(settings, args)
         sys.stdout.write("\n".join(asyncio.run(run)) + "\n")

@@ -10,30 +10,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.outbox import send_unsent
 from bot.rasa_client import RasaClient
+from bot.reminders.cli_args import BOGOTA
 from bot.reminders.dispatch import Outcome, dispatch_due
 from bot.reminders.plan_job import PlanReport, plan_reminders
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
-
-BOGOTA = ZoneInfo("America/Bogota")
-
-
-def add_reminder_parsers(commands: Any) -> None:
-    commands.add_parser("plan-reminders", help="plan the repayment reminders of unpaid instalments")
-    send = commands.add_parser(
-        "send-reminders", help="demo: plan and send the due repayment reminders as if it were --demo-now"
-    )
-    send.add_argument("--demo-now", required=True, type=demo_moment, help='e.g. "2026-12-03T09:00" (Bogotá)')
-
-
-def demo_moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=BOGOTA) if moment.tzinfo is None else moment
 
 
 async def plan_command(settings: Settings) -> list[str]:

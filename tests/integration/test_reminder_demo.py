@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.reminders.cli import demo_command, demo_moment, run_demo
+from bot.reminders.cli import demo_command, run_demo
+from bot.reminders.cli_args import demo_moment
 from tests.integration.reminders_setup import Live, borrower, instalment, live_app
 from tests.unit.test_contact_hours import bogota
 
