@@ -5,7 +5,8 @@
 2. end-to-end turn latency and throughput at several concurrencies, against Rasa's REST channel alone,
    Rasa's latency along one long conversation, and the same turns with an instant stub in place of Rasa;
 3. RSS of web, worker, rasa and actions;
-4. a wave of 2,000 repayment reminders through the worker at the send rate per sender (bench/wave.py).
+4. a wave of 2,000 repayment reminders through the worker at the send rate per sender (bench/wave.py);
+5. planning the repayment reminders of 100,000 instalments (bench/plan.py).
 See docs/BENCHMARKS.md for what each figure means and how it is taken.
 Bounded: a fixed number of requests and turns, every wait has a timeout, everything stops by itself.
 """
@@ -191,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.only == "all":
                 print("reminder wave through the worker (bench/wave.py)...", flush=True)
                 results["wave"] = runner.run(wave.wave_phase(args, run_dir, redis))
+                print(f"planning repayment reminders ({args.plan_instalments} instalments)...", flush=True)
+                results["plan"] = runner.run(plan_phase(args, run_dir))
     finally:
         rasa.stop()
     return finish(results, args, started, profiles)
