@@ -140,3 +140,27 @@ COME_BACK_EARLY_S = 0.3
 
 def come_back_in(slot: Slot) -> float:
     return max(slot.wait_s - COME_BACK_EARLY_S, 0.0)
+
+
+# A job re-scheduled for its slot (SendPaced) ran and failed at nothing: arq still counts the try. The
+# worker notes such tries per job id, so a real failure later backs off as after the tries that failed.
+PACED_TRIES_TTL_S = 24 * 3600
+
+
+def paced_tries_key(job_id: str) -> str:
+    return f"famibot:paced-tries:{job_id}"
+
+
+async def note_paced_try(redis: Any, job_id: str) -> None:
+    key = paced_tries_key(job_id)
+    async with redis.pipeline(transaction=True) as pipe:
+        await pipe.incr(key).expire(key, PACED_TRIES_TTL_S).execute()
+
+
+async def failed_tries(redis: Any, job_id: str, job_try: int) -> int:
+    """arq's ``job_try`` less the tries that only waited for the send rate."""
+    try:
+        paced = int(await redis.get(paced_tries_key(job_id)) or 0)
+    except Exception:  # Redis is the queue too: without it nothing runs anyway
+        paced = 0
+    return max(job_try - paced, 1)

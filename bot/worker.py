@@ -39,7 +39,7 @@ from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.reminders.dispatch import RASA_TRIES, RasaNotYet, ReminderBusy, deliver, enqueue_due
 from bot.reminders.plan_job import plan_reminders
 from bot.runtime import Runtime, build_runtime
-from bot.send_rate import SendPaced
+from bot.send_rate import SendPaced, failed_tries, note_paced_try
 from bot.settings import Settings
 from bot.status_queue import apply_statuses_forever
 from bot.turn_failures import TurnPostponed
@@ -51,32 +51,9 @@ POLL_DELAY_S = 0.25  # a fallback: new work rings the doorbell (Redis pub/sub) a
 STALLED_AFTER = timedelta(seconds=60)
 
 
-PACED_TRIES_TTL_S = 24 * 3600
-
-
 def backoff_s(job_try: int) -> float:
     """0.5 s, 1 s, 2 s … capped at 30 s: Rasa or Twilio down waits, messages keep their order."""
     return float(min(30.0, 0.5 * 2 ** min(max(job_try - 1, 0), 6)))
-
-
-def paced_tries_key(job_id: str) -> str:
-    return f"famibot:paced-tries:{job_id}"
-
-
-async def failed_tries(ctx: dict[str, Any]) -> int:
-    """arq's ``job_try`` less the tries that only waited for the send rate (they failed at nothing)."""
-    job_try: int = ctx["job_try"]
-    try:
-        paced = int(await ctx["runtime"].redis.get(paced_tries_key(ctx["job_id"])) or 0)
-    except Exception:  # Redis is the queue too: without it nothing runs anyway
-        paced = 0
-    return max(job_try - paced, 1)
-
-
-async def note_paced_try(ctx: dict[str, Any]) -> None:
-    key = paced_tries_key(ctx["job_id"])
-    async with ctx["runtime"].redis.pipeline(transaction=True) as pipe:
-        await pipe.incr(key).expire(key, PACED_TRIES_TTL_S).execute()
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -152,19 +129,22 @@ async def poll_when_rung(worker: Worker, rung: asyncio.Event) -> None:
 
 
 async def run_conversation_job(ctx: dict[str, Any], conversation_id: int) -> int:
+    redis = ctx["runtime"].redis
     try:
         return await run_conversation(ctx["runtime"], ctx["rasa"], conversation_id)
     except ConversationBusy as exc:  # once, when the holder's lock would expire: no spinning
         raise Retry(defer=exc.retry_in_s) from None
     except SendPaced as exc:  # the send rate's slot for a proactive row is later: not a failure
-        await note_paced_try(ctx)
+        await note_paced_try(redis, ctx["job_id"])
         raise Retry(defer=exc.retry_in_s) from None
     except TurnPostponed as exc:  # a failed turn: its own backoff, or an outage's
-        delay = exc.retry_in_s if exc.retry_in_s is not None else backoff_s(await failed_tries(ctx))
+        delay = exc.retry_in_s
+        if delay is None:
+            delay = backoff_s(await failed_tries(redis, ctx["job_id"], ctx["job_try"]))
         log.warning("turn postponed", conversation_id=conversation_id, reason=str(exc), retry_in_s=delay)
         raise Retry(defer=delay) from exc
     except (RasaUnavailable, SendRetryLater) as exc:
-        delay = backoff_s(await failed_tries(ctx))
+        delay = backoff_s(await failed_tries(redis, ctx["job_id"], ctx["job_try"]))
         log.warning("turn postponed", conversation_id=conversation_id, reason=str(exc), retry_in_s=delay)
         raise Retry(defer=delay) from exc
 
