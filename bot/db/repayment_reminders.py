@@ -101,9 +101,9 @@ async def _copy_then_insert(connection: Any, rows: Sequence[tuple[Any, ...]]) ->
     database spent inserting (docs/BENCHMARKS.md, issue 12)."""
     columns = ", ".join(REMINDER_COLUMNS)
     await connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} "
-        f"(LIKE {RepaymentReminder.__tablename__} INCLUDING DEFAULTS) ON COMMIT DROP"
-    )
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DROP AS "  # noqa: S608
+        f"SELECT {columns} FROM {RepaymentReminder.__tablename__} WITH NO DATA"
+    )  # only the planned columns: no id, so the staging rows take no numbers from the table's sequence
     raw = (await connection.get_raw_connection()).driver_connection
     async with raw.cursor() as cursor, cursor.copy(f"COPY {_STAGING} ({columns}) FROM STDIN") as copy:
         for row in rows:
