@@ -394,6 +394,7 @@ class DocumentView(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
-# Loans, instalments, repayment reminders and payment claims live in their own module; importing it
-# here registers their tables on Base.metadata for every user of the models (and the migrations).
-from bot.db import loan_models  # noqa: E402, F401
+# Loans, instalments, repayment reminders and payment claims (issue 12), and the learners' progress in
+# the lessons (issue 13) live in their own modules; importing them here registers their tables on
+# Base.metadata for every user of the models (and the migrations).
+from bot.db import lesson_models, loan_models  # noqa: E402, F401
