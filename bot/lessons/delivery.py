@@ -20,6 +20,27 @@ from bot.rasa_client import BotReply, Button
 
 ANSWER_INTENT = "lesson_answer"
 _ANSWER_PAYLOAD = re.compile(r"/lesson_answer(?P<entities>\{.*\})", re.DOTALL)
+_ENROL_PAYLOAD = re.compile(r"/lesson_enrol(?P<entities>\{.*\})", re.DOTALL)
+# The button of the WhatsApp "su lección está lista" template (outside the 24 h window): the lesson
+# follows the answer (a typed "sí" does the same).
+READY_PAYLOAD = "/lesson_ready"
+
+
+def enrol_payload(course_id: str) -> str:
+    """The payload of a course's button (the list of courses, an offer): ``/lesson_enrol{"course": …}``."""
+    return "/lesson_enrol" + json.dumps({"course": course_id}, separators=(",", ":"))
+
+
+def parse_enrol_payload(payload: str) -> str | None:
+    """The course id of a course button's payload; ``None`` for any other text."""
+    match = _ENROL_PAYLOAD.fullmatch(payload.strip())
+    if match is None:
+        return None
+    try:
+        course = json.loads(match["entities"]).get("course")
+    except (ValueError, AttributeError):
+        return None
+    return course if isinstance(course, str) else None
 
 
 def answer_payload(lesson_id: str, option: int) -> str:
