@@ -2,7 +2,8 @@
 help) and commands Rasa returns as a custom payload ``{"famibot_command": …}``: opt_out, request_human,
 ask_consent, record_consent (``"accepted": true | false``), delete_my_data, my_data and record_prequal
 (``"answers"`` and ``"evaluation"``, see bot/db/prequal.py); the document flow's commands are in
-bot/documents/commands.py and the payments' in bot/payments/commands.py (one table each)."""
+bot/documents/commands.py, the payments' in bot/payments/commands.py and the lessons' in
+bot/lessons/commands.py (one table each)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.documents.commands import DOCUMENT_COMMANDS, open_after_prequal
 from bot.handoff.hours import handoff_reply
 from bot.handoff.tickets import close_on_opt_out, request_handoff, wait_for
 from bot.keywords import KeywordKind
+from bot.lessons.commands import LESSON_COMMANDS
 from bot.logs import get_logger
 from bot.menus import remember_menu
 from bot.my_data.answer import my_data_reply
@@ -66,6 +68,9 @@ async def apply_commands(
         if name in commands:
             return await handler(runtime, conversation, contact, message, replies, commands[name])
     for name, handler in PAYMENT_COMMANDS.items():  # bot/payments/commands.py
+        if name in commands:
+            return await handler(runtime, conversation, contact, message, replies, commands[name])
+    for name, handler in LESSON_COMMANDS.items():  # bot/lessons/commands.py
         if name in commands:
             return await handler(runtime, conversation, contact, message, replies, commands[name])
     return None

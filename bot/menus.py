@@ -117,6 +117,14 @@ async def remember_menu(redis: Redis, conversation_id: int, buttons: Sequence[Bu
     await redis.set(_key(conversation_id), data, ex=MENU_TTL_S)
 
 
+async def remembered_menu(redis: Redis, conversation_id: int) -> tuple[Button, ...]:
+    """The last menu shown in the conversation (for an hour), or ``()``."""
+    raw = await redis.get(_key(conversation_id))
+    if not raw:
+        return ()
+    return tuple(Button(title=str(item["title"]), payload=str(item["payload"])) for item in json.loads(raw))
+
+
 async def resolve_choice(redis: Redis, conversation_id: int, text: str) -> str | None:
     raw = await redis.get(_key(conversation_id))
     if not raw:

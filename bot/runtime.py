@@ -27,6 +27,7 @@ from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.handoff.rules import HandoffRules, load_handoff_rules, refuse_example_offices
 from bot.keywords import KeywordRules, load_keyword_rules
+from bot.lessons.words import Lessons, load_lessons
 from bot.payments.content import Payments, load_payments, refuse_example_channels
 from bot.prequal.data import PrequalData, load_prequal_data
 from bot.reminders.policy import POLICY_FILE, ReminderPolicy, check_policy, load_policy
@@ -60,6 +61,7 @@ class Runtime:
     reminders: ReminderPolicy  # repayment reminders: steps, times, words (data/repayment_reminders.yml)
     send_rate: SendRate  # messages per second per sender number, shared by all workers (bot/send_rate.py)
     payments: Payments  # the payments' words and where to pay (data/payments.yml, payment_channels.yml)
+    lessons: Lessons  # the courses (data/lessons/) and the words around them (data/lesson_words.yml)
     # "Now" for the send policy and the scheduled jobs (tests give a controlled clock).
     clock: Callable[[], datetime] = field(default=utcnow)
 
@@ -92,6 +94,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     check_policy(reminders, templates=templates, consent=consent)
     payments = load_payments(settings.data_dir)
     refuse_example_channels(payments.channels, app_env=settings.app_env)
+    lessons = load_lessons(settings.data_dir)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -136,4 +139,5 @@ async def build_runtime(settings: Settings) -> Runtime:
             max_sleep_s=settings.send_rate_max_sleep_s,
         ),
         payments,
+        lessons,
     )

@@ -32,6 +32,7 @@ from bot.documents.turn import documents_turn
 from bot.handoff.consultant import release_held_replies
 from bot.handoff.owned import keep_for_consultant
 from bot.handoff.rasa_context import tell_rasa_before_turn
+from bot.lessons.turn import lessons_turn
 from bot.logs import get_logger
 from bot.media_policy import prepare_media
 from bot.menus import payload_for
@@ -207,6 +208,8 @@ async def take_turn(
         return await keep_for_consultant(runtime, conversation, contact, message)
     if answered := await documents_turn(runtime, conversation, contact, message):
         return answered  # files for a document request, a relative's code: the gateway answers
+    if answered := await lessons_turn(runtime, conversation, contact, message):
+        return answered  # a course button, a quiz answer, "siguiente": bot/lessons/turn.py
     media, held_payload = await prepare_media(runtime, conversation, contact, message)  # consent first
     instead = instead or held_payload
     replies = None

@@ -48,7 +48,7 @@ QUESTION_RESPONSES: Final = {
     "report_payment": "utter_report_payment_after_questions",
     "cannot_pay": "utter_cannot_pay_after_questions",
     "document_status": DOCUMENTS_LATER,
-    "request_lesson": "utter_lesson_coming_soon",
+    "request_lesson": "utter_lessons_after_questions",
     "enviar_documento": DOCUMENTS_LATER,
     # The gateway's documents buttons, tapped from an older message (no request exists before the result)
     "documents_status": DOCUMENTS_LATER,

@@ -31,11 +31,8 @@ THRESHOLDS = {
     "min_business_months": DATA.rules.limits.min_business_months,
 }
 LONGEST_WAIT = {"min_age": Wait(99, "years"), "min_business_months": Wait(99, "months")}
-# Things the product does not do (yet): sending lessons, telling people later.
-PROMISES = re.compile(
-    r"(?:envia|manda)\w* (?:\w+ )?(?:lecciones|cursos)|le avisa(?:mos|remos)|aprender con lecciones",
-    re.IGNORECASE,
-)
+# Things the product does not do (yet): telling people later. (Lessons are sent since issue 13.)
+PROMISES = re.compile(r"le avisa(?:mos|remos)", re.IGNORECASE)
 
 
 def _not_yet(rule_id: str) -> Evaluation:
