@@ -65,7 +65,7 @@ async def test_a_course_on_sms_from_the_list_to_the_completion_code(runtime: Run
     assert "1. En la mañana\n2. En la tarde\n3. En la noche\n4. Cuando yo la pida" in said
 
     said = await say(runtime, dialogue, fake, chat, body="en la tarde")
-    assert said.startswith("Listo: le envio una leccion cada dia hacia las 2:00 p. m.")
+    assert said.startswith("Listo: una leccion al dia hacia las 2:00 p. m.")
     assert "La proxima: mañana." in said
     enrolment = await enrolment_of(runtime)
     assert (enrolment.rhythm, enrolment.send_minute, enrolment.awaiting) == ("daily", 840, "none")
@@ -191,5 +191,5 @@ async def test_an_hour_the_law_does_not_allow_is_refused_with_the_allowed_range(
     )
     assert words.rhythm_question in said
     said = await say(runtime, dialogue, fake, chat, body="7:30")
-    assert said.startswith("Listo: le envío una lección cada día hacia las 7:30 a. m.")
+    assert said.startswith("Listo: una lección al día hacia las 7:30 a. m.")
     assert (await enrolment_of(runtime, course.id)).send_minute == 450
