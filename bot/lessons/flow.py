@@ -23,10 +23,10 @@ from bot.db.lessons import Progress, record_answer
 from bot.lessons.answers import HourOutside, Rhythm
 from bot.lessons.content import Course, Courses, Lesson
 from bot.lessons.delivery import enrol_payload, lesson_replies
+from bot.lessons.moments import allowed_range, clock_text, day_text, local_minute
 from bot.lessons.payloads import consent_payload, leave_payload, rhythm_payload
 from bot.lessons.schedule import next_lesson_at
 from bot.lessons.words import LessonWords
-from bot.payments.words import long_date
 from bot.rasa_client import BotReply, Button
 
 
@@ -37,30 +37,6 @@ class Step:
     replies: list[BotReply] = field(default_factory=list)
     lesson: Lesson | None = None
     scheduled: bool = False  # the lesson is the scheduled one (the answer to "su lección está lista")
-
-
-def clock_text(minute: int) -> str:
-    """540 → "9:00 a. m."; 870 → "2:30 p. m."; 720 → "12:00 m." (Colombian usage)."""
-    hour, minutes = divmod(minute, 60)
-    if hour == 12 and minutes == 0:
-        return "12:00 m."
-    suffix = "a. m." if hour < 12 else "p. m."
-    return f"{(hour - 1) % 12 + 1}:{minutes:02d} {suffix}"
-
-
-def day_text(moment: datetime, *, now: datetime, hours: ContactHours) -> str:
-    """ "hoy", "mañana" or "el lunes 7 de diciembre" (local dates)."""
-    day, today = moment.astimezone(hours.zone).date(), now.astimezone(hours.zone).date()
-    if day == today:
-        return "hoy"
-    if (day - today).days == 1:
-        return "mañana"
-    return f"el {long_date(day)}"
-
-
-def local_minute(moment: datetime, hours: ContactHours) -> int:
-    local = moment.astimezone(hours.zone)
-    return local.hour * 60 + local.minute
 
 
 def courses_menu(words: LessonWords, courses: Courses, *, text: str | None = None) -> BotReply:
@@ -235,14 +211,6 @@ def choose_rhythm(
         time=clock_text(picked.send_minute), day=day_text(due, now=now, hours=hours)
     )
     return Step([BotReply(text=text)])
-
-
-def allowed_range(hours: ContactHours) -> tuple[int, int]:
-    """(earliest opening, latest closing) over the week, in minutes after local midnight."""
-    openings = list(hours.opening_hours.values())
-    start = min(opening[0].hour * 60 + opening[0].minute for opening in openings)
-    end = max(opening[1].hour * 60 + opening[1].minute for opening in openings)
-    return start, end
 
 
 def progress_replies(

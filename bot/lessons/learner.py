@@ -18,11 +18,8 @@ from bot.lessons.answers import LearnerCommand
 from bot.lessons.content import Course
 from bot.lessons.flow import (
     Step,
-    clock_text,
     courses_menu,
-    day_text,
     leave_question,
-    local_minute,
     next_hint,
     next_lesson_of,
     other_courses_menu,
@@ -31,6 +28,7 @@ from bot.lessons.flow import (
     quiz_again,
     resume,
 )
+from bot.lessons.moments import clock_text, day_text, local_minute
 from bot.lessons.schedule import next_lesson_at
 from bot.lessons.words import LessonWords
 from bot.rasa_client import BotReply

@@ -11,15 +11,13 @@ from bot.db.lesson_models import LessonEnrolment, LessonResult
 from bot.db.lessons import CODE_ALPHABET, Progress, random_code
 from bot.lessons.answers import HourOutside, Rhythm
 from bot.lessons.flow import (
-    allowed_range,
     answer_quiz,
     choose_rhythm,
-    clock_text,
-    day_text,
     enrolled,
     progress_replies,
     resume,
 )
+from bot.lessons.moments import allowed_range, clock_text, day_text
 from bot.lessons.payloads import consent_payload, leave_payload, parse_payload, rhythm_payload
 from bot.lessons.words import load_lessons
 from tests.conftest import ROOT
