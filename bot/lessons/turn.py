@@ -11,6 +11,7 @@ hour (a scheduled lesson, bot/lessons/dispatch.py, is the proactive one).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,11 +53,18 @@ log = get_logger(__name__)
 CONSENT_KIND: Final = "lessons"
 CONSENT_PURPOSES: Final = ("enviarle cursos cortos y guardar su avance",)
 PENDING_COURSE_TTL_S: Final = 7 * 24 * 3600
+ELSEWHERE_TTL_S: Final = 30 * 24 * 3600
 LATER: Final = frozenset({"despues", "mas tarde", "luego", "manana", "ahora no", "no puedo"})
 
 
 def _pending_key(conversation_id: int) -> str:
     return f"famibot:lesson-course-asked:{conversation_id}"
+
+
+def _elsewhere_key(conversation_id: int) -> str:
+    """When a message last went elsewhere (Rasa): a question without buttons asked since the quiz
+    (a loan question: "¿cuántos años tiene?") takes the typed answers, not the quiz."""
+    return f"famibot:lesson-elsewhere:{conversation_id}"
 
 
 Answered = tuple[list[Message], tuple[Button, ...]]  # the reply rows stored, the turn's menu
@@ -67,9 +75,13 @@ async def lessons_turn(
 ) -> list[Message] | None:
     answered = await _turn(runtime, conversation, contact, message)
     if answered is None:
+        moment = runtime.clock().isoformat()
+        await runtime.redis.set(_elsewhere_key(conversation.id), moment, ex=ELSEWHERE_TTL_S)
         return None
     stored, menu = answered
     await remember_menu(runtime.redis, conversation.id, menu)  # after the commit, as every turn does
+    if any(parse_answer_payload(button.payload) for button in menu):  # the quiz is the question now
+        await runtime.redis.delete(_elsewhere_key(conversation.id))
     return stored
 
 
@@ -82,12 +94,20 @@ async def _turn(
     payload = message.button_payload or await resolve_choice(runtime.redis, conversation.id, body)
     if payload:
         return await _payload_turn(runtime, conversation, contact, message, payload)
-    other_menu = menu_number(body) is not None and bool(await remembered_menu(runtime.redis, conversation.id))
+    menu = await remembered_menu(runtime.redis, conversation.id)
+    other_menu = menu_number(body) is not None and bool(menu)
+    raw = None if menu else await runtime.redis.get(_elsewhere_key(conversation.id))
+    elsewhere = datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
     async with runtime.sessions() as session, session.begin():
         enrolment = await db.latest_enrolment(session, contact_id=contact.id)
         if enrolment is None:
             return None
-        step = await _text_step(runtime, session, enrolment, body, other_menu=other_menu)
+        asked_since = (
+            elsewhere is not None
+            and enrolment.last_sent_at is not None
+            and (elsewhere >= enrolment.last_sent_at)
+        )
+        step = await _text_step(runtime, session, enrolment, body, other_menu=other_menu or asked_since)
         if step is None:
             return None
         return await _answer(runtime, session, conversation, message, step, enrolment)
@@ -131,7 +151,9 @@ async def _payload_turn(
 async def _text_step(
     runtime: Runtime, session: AsyncSession, enrolment: LessonEnrolment, body: str, *, other_menu: bool
 ) -> Step | None:
-    """A typed message: the open quiz's answer, the rhythm, the ready answer, or a learner command."""
+    """A typed message: the open quiz's answer, the rhythm, the ready answer, or a learner command.
+    ``other_menu``: another question was asked after the quiz (a menu whose number this is, or a
+    question without buttons): the text is not taken as the quiz's answer."""
     course = runtime.lessons.courses.course(enrolment.course_id)
     live = enrolment.status == "active" or (enrolment.status, enrolment.pause_reason) == LIVE
     if live and enrolment.awaiting == "quiz" and enrolment.current_lesson and not other_menu:

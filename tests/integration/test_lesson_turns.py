@@ -148,7 +148,7 @@ async def test_a_number_for_a_later_menu_is_that_menus_and_not_the_quiz(runtime:
     await say(runtime, dialogue, fake, chat, body="acepto")
     menu = {"text": "¿En qué le ayudo?", "buttons": [{"title": "Crédito", "payload": "/request_loan"},
             {"title": "Pagos", "payload": "/ask_payment_info"}]}  # fmt: skip
-    await say(runtime, dialogue.then(menu), fake, chat, body="menu")
+    await say(runtime, dialogue.then(menu).then(menu), fake, chat, body="menu")
     await say(runtime, dialogue, fake, chat, body="2")
     assert [call["message"] for call in dialogue.calls] == ["menu", "/ask_payment_info"]
     enrolment = await enrolment_of(runtime)
@@ -157,6 +157,27 @@ async def test_a_number_for_a_later_menu_is_that_menus_and_not_the_quiz(runtime:
     assert said.startswith(
         sms(runtime.lessons.courses.course("cuentas_claras").lessons[0].quiz.feedback_right)
     )
+
+
+async def test_a_question_without_buttons_asked_after_the_quiz_takes_the_typed_number(
+    runtime: Runtime,
+) -> None:
+    runtime.clock = lambda: NOW
+    fake, dialogue = attach_fake_twilio(runtime), Dialogue()
+    first = runtime.lessons.courses.course("cuentas_claras").lessons[0]
+    chat = await person(runtime, phone="+573001112288", channel="sms")
+    await say(runtime, dialogue, fake, chat, button=enrol_payload("cuentas_claras"))
+    await say(runtime, dialogue, fake, chat, body="acepto")
+    await runtime.redis.delete(f"famibot:menu:{chat}")  # an hour later: the quiz's menu is forgotten
+    said = await say(runtime, dialogue, fake, chat, body="2")  # nothing asked since: the quiz's answer
+    assert said.startswith(sms(runtime.lessons.words.retry))
+    await say(runtime, dialogue.then({"text": "¿Cuántos años tiene?"}), fake, chat, body="quiero un credito")
+    await say(runtime, dialogue, fake, chat, body="3")  # the loan question's answer, not the quiz's
+    assert len(dialogue.calls) == 2  # to Rasa (as "/show_menu" here: the scripted Rasa runs no form)
+    assert (await enrolment_of(runtime)).quiz_tries == 1
+    said = await say(runtime, dialogue, fake, chat, body="como voy")  # the quiz again, with its menu
+    said = await say(runtime, dialogue, fake, chat, body="1")
+    assert said.startswith(sms(first.quiz.feedback_right))
 
 
 async def test_without_a_course_the_learner_words_go_to_rasa_and_a_refusal_keeps_nothing(
