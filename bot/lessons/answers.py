@@ -29,13 +29,14 @@ from bot.text import normalise
 __all__ = ["HourOutside", "LearnerCommand", "Rhythm", "learner_command", "quiz_choice", "rhythm_choice"]
 
 # Words people put around the option they mean: "creo que es la 2", "la respuesta es la b",
-# "letra c", "la de anotar", "la 2 gracias".
+# "letra c", "la de anotar", "la 2 gracias". Not "no": "no es la 2" names no answer.
 _FILLERS: Final = frozenset(
-    {"la", "el", "lo", "opcion", "numero", "nro", "no", "letra", "respuesta", "correcta", "mi", "es",
+    {"la", "el", "lo", "opcion", "numero", "nro", "letra", "respuesta", "correcta", "mi", "es",
      "creo", "que", "seria", "sera", "pues", "yo", "digo", "de", "dice", "del", "pienso", "eh", "mmm", "ok",
      "bueno", "gracias", "porfa", "si", "entonces", "esa", "ese", "escojo", "elijo", "marco", "me", "parece",
      "voy", "con"}
 )  # fmt: skip
+_ARTICLES: Final = frozenset({"una", "uno"})  # "una foto clara": an article, not option 1
 _CONNECTORS: Final = frozenset({"o", "u", "y", "e", "ni"})
 _LETTERS: Final = "abcd"
 # Words that carry no meaning when comparing a reply with an option's words.
@@ -79,7 +80,7 @@ def _references(words: list[str]) -> tuple[list[int], list[str]]:
     for position, word in enumerate(words):
         before = words[position - 1] if position else ""
         number = menu_number(word)
-        if number is not None and (len(words) == 1 or not word.isalpha() or word not in ("una", "uno")):
+        if number is not None and not (len(words) > 1 and word in _ARTICLES):
             references.append(number - 1)
         elif len(word) == 1 and word in _LETTERS and (before in ("opcion", "letra") or _only_fillers(words)):
             references.append(_LETTERS.index(word))

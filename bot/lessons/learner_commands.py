@@ -59,9 +59,11 @@ _RULES: Final = (
     _Rule("next", ("otra",), frozenset(_SEND | {"puede", "podria"}),
           needs=frozenset(_SEND | {"leccion", "clase"})),
     _Rule("progress", ("como voy", "como vamos", "cuanto me falta", "cuanto falta", "cuantas faltan",
-                       "me faltan", "faltan", "en que voy", "en que leccion voy", "en que leccion estoy",
-                       "avance", "progreso"),
+                       "me faltan", "faltan", "en que voy", "en que leccion voy", "en que leccion estoy"),
           frozenset({"ver", "saber", "para", "terminar", "acabar", "terminarlo", "voy", "llevo", "cuantas"})),
+    # "avance" alone may be "go on" or a cash advance: only "mi avance", "ver el avance del curso"
+    _Rule("progress", ("avance", "progreso"), frozenset({"ver", "saber"}),
+          needs=frozenset({"mi", "ver", "curso", "el"})),
     _Rule("resume", ("seguir", "continuar", "retomar", "reanudar", "sigamos", "continuemos", "seguimos"),
           frozenset({"nuevo", "puedo", "vamos", "aprendiendo", "estudiando"})),
     _Rule("resume", ("volver",), frozenset({"quiero"}), needs=frozenset({"curso"})),
@@ -77,7 +79,8 @@ _KNOWN: Final = (
     )
     | _POLITE
 )
-_TYPO_MIN_LENGTH: Final = 6  # shorter words are corrected never: "pare", "seguir"/"segur" are too close
+# Shorter words are never corrected: one letter turns "pare" into "para", "salga" into "salsa".
+_TYPO_MIN_LENGTH: Final = 6
 
 
 def learner_command(text: str) -> LearnerCommand | None:

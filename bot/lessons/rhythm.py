@@ -51,7 +51,8 @@ _HOUR_WORDS: Final = {
 _NUMBER: Final = r"(?P<hour>[0-9]{1,2}|" + "|".join(_HOUR_WORDS) + r")"
 _HOUR: Final = re.compile(
     _NUMBER
-    + r"(?:(?: |h| y )(?P<minute>[0-5][0-9])\b| y (?P<half>media)| y (?P<quarter>cuarto))?"
+    + r"(?:(?: |h| y )(?P<minute>[0-5][0-9])\b| y (?P<half>media)| y (?P<quarter>cuarto)"
+    + r"| menos (?P<less>cuarto|[0-5]?[0-9]))?"
     + r"(?: ?(?P<am>a ?m)\b| ?(?P<pm>p ?m)\b| (?:de|en|por) la (?P<period>manana|madrugada|tarde|noche))?"
     + r"(?: ?(?:h|hrs|horas)\b)?"
 )
@@ -105,7 +106,9 @@ def _asked_minutes(message: str) -> list[int] | None:
         raw = match["hour"]
         hour = _HOUR_WORDS[raw] if raw in _HOUR_WORDS else int(raw)
         minute = int(match["minute"] or 0) + (30 if match["half"] else 15 if match["quarter"] else 0)
-        marked = any(match[name] for name in ("minute", "half", "quarter", "am", "pm", "period"))
+        if match["less"]:  # "7 menos cuarto" is 6:45
+            hour, minute = hour - 1, 60 - (15 if match["less"] == "cuarto" else int(match["less"]))
+        marked = any(match[name] for name in ("minute", "half", "quarter", "less", "am", "pm", "period"))
         marked = marked or bool(_MARKED.search(message[: match.start()]))
         if not marked and not (raw.isdigit() and 11 <= int(raw) <= 23):
             continue  # "dos" or "3" alone: a count or a menu number, not an hour

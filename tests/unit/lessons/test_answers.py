@@ -74,7 +74,7 @@ def test_a_quiz_answer_picks_one_option(reply: str, options: list[str], index: i
         ("no entiendo", HABITS), ("cuanto debo", HABITS), ("quiero hablar con un asesor", HABITS),
         ("siguiente", HABITS), ("no se", HABITS), ("ninguna", HABITS), ("todas", HABITS), ("", HABITS),
         ("   ", HABITS), ("?", HABITS), ("hola", HABITS), ("la", HABITS), ("si", HABITS), ("ok", HABITS),
-        ("no confiar en la memoria", HABITS), ("como asi", AMOUNTS), ("pausar", HABITS),
+        ("no confiar en la memoria", HABITS), ("no es la 2", HABITS), ("como asi", AMOUNTS), ("pausar", HABITS),
         # an amount that is no option
         ("90 mil", AMOUNTS), ("100", SMALL_AMOUNTS), ("12", MARGINS), ("1 millon", WAGES),
     ],

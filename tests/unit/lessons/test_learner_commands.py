@@ -27,7 +27,7 @@ DATA = Path(__file__).resolve().parents[3] / "data"
         ("retomar", "resume"), ("quiero seguir", "resume"), ("seguir con las lecciones", "resume"),
         ("volver al curso", "resume"), ("contiuar", "resume"), ("Seguir!", "resume"),
         ("como voy", "progress"), ("¿cómo voy?", "progress"), ("cuanto me falta", "progress"),
-        ("mi avance", "progress"), ("como voy en el curso", "progress"), ("¿Cuántas lecciones me faltan?", "progress"),
+        ("mi avance", "progress"), ("ver el avance del curso", "progress"), ("mi progreso", "progress"), ("como voy en el curso", "progress"), ("¿Cuántas lecciones me faltan?", "progress"),
         ("en que leccion voy", "progress"), ("como voy para terminar el curso", "progress"),
         ("cambiar de curso", "switch"), ("otro curso", "switch"), ("quiero otro curso", "switch"),
         ("quiero cambiar de curso", "switch"),
@@ -48,7 +48,8 @@ def test_a_learner_command(message: str, command: LearnerCommand) -> None:
         "cuanto debo", "hola", "si", "1", "", "no", "gracias", "quiero un credito", "seguro", "quiero pagar",
         "otra", "curso", "cual es la siguiente cuota", "cuando es el siguiente pago", "cuanto me falta por pagar",
         "como voy con el credito", "no quiero seguir recibiendo mensajes", "quiero aprender a llevar cuentas",
-        "pausa el pago", "mañana", "a las 3", "la 2",
+        "pausa el pago", "mañana", "a las 3", "la 2", "avance", "quiero un avance", "la proxima semana",
+        "quiero dejar de recibir mensajes", "mandeme otra vez", "no mas",
     ],
 )  # fmt: skip
 def test_other_messages_are_no_command(message: str) -> None:
