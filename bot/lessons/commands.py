@@ -41,7 +41,12 @@ async def lessons_menu(
     async with runtime.sessions() as session, session.begin():
         enrolment = await db.latest_enrolment(session, contact_id=contact.id)
         told = without_commands(replies)
-        if enrolment is not None and enrolment.status in ("active", "paused"):
+        known = {course.id for course in runtime.lessons.courses}
+        if (
+            enrolment is not None
+            and enrolment.status in ("active", "paused")
+            and enrolment.course_id in known
+        ):
             course = runtime.lessons.courses.course(enrolment.course_id)
             done = await db.progress(session, enrolment_id=enrolment.id)
             told += progress_replies(words, enrolment, course, done, now=now, hours=runtime.contact_hours)

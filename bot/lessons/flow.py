@@ -98,11 +98,18 @@ def next_lesson_of(enrolment: LessonEnrolment, course: Course) -> Lesson | None:
 
 
 def enrolled(words: LessonWords, enrolment: LessonEnrolment, course: Course, *, created: bool) -> Step:
-    """A new or re-activated enrolment: a welcome and the first lesson not yet done, now."""
+    """A new or re-activated enrolment: a welcome and the first lesson not yet done, now; a lesson
+    whose quiz is still open: that quiz again (the course button tapped twice skips nothing)."""
     lesson = next_lesson_of(enrolment, course)
+    owed = enrolment.current_lesson if enrolment.awaiting == "quiz" else None
     if lesson is None:  # every lesson sent, the last quiz open: it again
-        lesson = course.lesson(enrolment.current_lesson or course.lessons[-1].id)
+        lesson = course.lesson(owed or course.lessons[-1].id)
         return Step([BotReply(text=words.last_lesson), quiz_again(lesson)])
+    if owed is not None and not created:
+        text = words.re_enrolled.format(
+            course=course.title, number=enrolment.next_lesson, lessons=len(course.lessons)
+        )
+        return Step([BotReply(text=text), quiz_again(course.lesson(owed))])
     if created or enrolment.next_lesson == 0:
         intro = words.enrolled.format(course=course.title, lessons=len(course.lessons))
     else:

@@ -100,7 +100,7 @@ async def _turn(
     elsewhere = datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
     async with runtime.sessions() as session, session.begin():
         enrolment = await db.latest_enrolment(session, contact_id=contact.id)
-        if enrolment is None:
+        if enrolment is None or not _known(runtime, enrolment):
             return None
         asked_since = (
             elsewhere is not None
@@ -129,7 +129,7 @@ async def _payload_turn(
         return await _enrol(runtime, conversation, contact, message, course_id)
     async with runtime.sessions() as session, session.begin():
         enrolment = await db.latest_enrolment(session, contact_id=contact.id)
-        if enrolment is None:
+        if enrolment is None or not _known(runtime, enrolment):
             step = Step([BotReply(text=runtime.lessons.words.not_enrolled)])
             step.replies.append(courses_menu(runtime.lessons.words, runtime.lessons.courses))
             return await _answer(runtime, session, conversation, message, step, None)
@@ -146,6 +146,14 @@ async def _payload_turn(
             leave: Command = "leave_yes" if own is not None and own[1] == "si" else "leave_no"
             step = await command_step(runtime, session, enrolment, course, leave)
         return await _answer(runtime, session, conversation, message, step, enrolment)
+
+
+def _known(runtime: Runtime, enrolment: LessonEnrolment) -> bool:
+    """The enrolment's course (and its current lesson) still exist: a course file removed since
+    leaves the person free to pick another, never a crashed turn."""
+    course = next((c for c in runtime.lessons.courses if c.id == enrolment.course_id), None)
+    current = enrolment.current_lesson
+    return course is not None and (current is None or any(lesson.id == current for lesson in course.lessons))
 
 
 async def _text_step(

@@ -215,3 +215,13 @@ def test_completion_codes_are_short_and_unambiguous() -> None:
 )
 def test_own_payloads(payload: str, parsed: tuple[str, str] | None) -> None:
     assert parse_payload(payload) == parsed
+
+
+def test_the_course_button_tapped_again_while_a_quiz_is_open_skips_nothing() -> None:
+    enrolment = sent(1)
+    step = enrolled(WORDS, enrolment, COURSE, created=False)
+    assert step.lesson is None
+    assert [reply.text for reply in step.replies] == [
+        WORDS.re_enrolled.format(course=COURSE.title, number=2, lessons=5),
+        COURSE.lessons[1].quiz.question,
+    ]
