@@ -69,7 +69,7 @@ async def test_plain_words_opt_out_asks_first(live: Stack) -> None:
         ("la primera", "antes de pedirle datos", False),  # Crédito: consent comes first
         # Documentos with no application yet: the pre-qualification comes first, offered as option 1
         ("docmentos", "documentos", False),
-        ("4", "lecciones", True),
+        ("4", "cursos cortos", False),  # Aprender: the courses, a menu to answer (bot/lessons/)
     ],
 )
 async def test_numbered_menu_replies_on_sms(live: Stack, answer: str, expected: str, hint: bool) -> None:

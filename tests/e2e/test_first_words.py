@@ -130,7 +130,7 @@ async def test_a_menu_number_after_a_sub_menu_answer_gets_the_main_menu_on_sms(l
         ("menu", "1. Credito"),
         ("2", "documentos"),  # Documentos: its answer ends with "Escriba MENU", no menu to remember
         ("4", "En que le puedo ayudar?"),  # a number that picks nothing: the main menu, not a dead end
-        ("4", "lecciones"),  # … which is remembered again: 4 is Aprender
+        ("4", "cursos cortos"),  # … which is remembered again: 4 is Aprender (the courses)
     ]
     bodies = await converse(live, phone, turns)
     print(await transcript(live, phone, [text for text, _ in turns]))
