@@ -72,12 +72,25 @@ def _finished_or_menu(runtime: Runtime, enrolment: LessonEnrolment, course: Cour
     return Step([courses_menu(words, runtime.lessons.courses, text=words.not_enrolled)])
 
 
+async def courses_step(runtime: Runtime, session: AsyncSession, enrolment: LessonEnrolment | None) -> Step:
+    """ "Quiero aprender", "cursos": the courses; someone in a course (active or paused) first reads
+    where they are and what they owe (the course's button takes them back to it)."""
+    words, courses = runtime.lessons.words, runtime.lessons.courses
+    menu = courses_menu(words, courses)
+    if enrolment is None or enrolment.status not in ("active", "paused"):
+        return Step([menu])
+    done = await db.progress(session, enrolment_id=enrolment.id)
+    course = courses.course(enrolment.course_id)
+    now, hours = runtime.clock(), runtime.contact_hours
+    return Step([*progress_replies(words, enrolment, course, done, now=now, hours=hours), menu])
+
+
 async def command_step(
     runtime: Runtime, session: AsyncSession, enrolment: LessonEnrolment, course: Course, command: Command
 ) -> Step:
     words, now, hours = runtime.lessons.words, runtime.clock(), runtime.contact_hours
     if command == "courses":
-        return Step([courses_menu(words, runtime.lessons.courses)])
+        return await courses_step(runtime, session, enrolment)
     if command == "switch":
         return Step([other_courses_menu(words, runtime.lessons.courses, course)])
     if enrolment.status in ("left", "finished"):

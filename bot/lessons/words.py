@@ -95,7 +95,6 @@ class LessonWords(BaseModel):
     last_lesson: Text
     ready_later: Text
     already_finished: Text
-    learner_help: Text
 
     @model_validator(mode="after")
     def _checked(self) -> LessonWords:

@@ -214,3 +214,76 @@ async def test_an_hour_the_law_does_not_allow_is_refused_with_the_allowed_range(
     said = await say(runtime, dialogue, fake, chat, body="7:30")
     assert said.startswith("Listo: una lección al día hacia las 7:30 a. m.")
     assert (await enrolment_of(runtime, course.id)).send_minute == 450
+
+
+async def test_switching_pauses_the_course_and_coming_back_starts_where_it_was(runtime: Runtime) -> None:
+    runtime.clock = lambda: NOW
+    fake, dialogue = attach_fake_twilio(runtime), Dialogue()
+    words, courses = runtime.lessons.words, runtime.lessons.courses
+    chat = await person(runtime, phone="+573001112299", channel="whatsapp")
+    await say(runtime, dialogue, fake, chat, button=enrol_payload("cuentas_claras"))
+    await say(runtime, dialogue, fake, chat, button=consent_payload(True))
+    await say(runtime, dialogue, fake, chat, body="1")
+    await say(runtime, dialogue, fake, chat, body="cuando yo la pida")
+    said = await say(runtime, dialogue, fake, chat, body="cambiar de curso")
+    assert said.startswith(words.switch_question.format(course="Cuentas claras"))
+    assert "Costos y precios" in said and "Vender más" in said and "1. Cuentas claras" not in said
+    said = await say(runtime, dialogue, fake, chat, body="vender mas")  # the option's words
+    assert said.startswith("¡Bienvenido al curso Vender más!")
+    left = await enrolment_of(runtime, "cuentas_claras")
+    assert (left.status, left.pause_reason) == ("paused", "switched")
+    said = await say(runtime, dialogue, fake, chat, button=enrol_payload("cuentas_claras"))
+    assert said.startswith(words.re_enrolled.format(course="Cuentas claras", number=2, lessons=5))
+    assert courses.course("cuentas_claras").lessons[1].messages[0] in said
+    assert (await enrolment_of(runtime, "vender_mas")).pause_reason == "switched"
+    said = await say(runtime, dialogue.command("lessons_menu"), fake, chat, body="enseñeme a vender")
+    assert said.startswith("Va en la lección 2 de 5 de Cuentas claras. Acertó 1 de 1 preguntas.")
+    assert said.endswith("1. Costos y precios\n2. Cuentas claras\n3. Vender más\nResponda 1, 2 o 3.")
+    said = await say(runtime, dialogue, fake, chat, body="cursos")  # the gateway's, the same answer
+    assert said.startswith("Va en la lección 2 de 5 de Cuentas claras.") and "3. Vender más" in said
+    assert [call["message"] for call in dialogue.calls] == ["enseñeme a vender"]
+
+
+async def test_the_ready_template_answered_yes_sends_the_scheduled_lesson_and_later_plans_tomorrow(
+    runtime: Runtime,
+) -> None:
+    runtime.clock = lambda: NOW
+    fake, dialogue = attach_fake_twilio(runtime), Dialogue()
+    words, course = runtime.lessons.words, runtime.lessons.courses.course("cuentas_claras")
+    chat = await person(runtime, phone="+573001112200", channel="whatsapp")
+    await say(runtime, dialogue, fake, chat, button=enrol_payload(course.id))
+    await say(runtime, dialogue, fake, chat, button=consent_payload(True))
+    await say(runtime, dialogue, fake, chat, body="1")
+    await say(runtime, dialogue, fake, chat, body="en la mañana")
+
+    async def ready() -> None:  # what the scheduler does outside the WhatsApp window
+        async with runtime.sessions() as session, session.begin():
+            found = await session.scalar(select(LessonEnrolment))
+            assert found is not None
+            found.awaiting = "ready"
+
+    await ready()
+    said = await say(runtime, dialogue, fake, chat, body="despues")
+    assert said == words.ready_later.format(day="mañana", time="9:00 a. m.")
+    enrolment = await enrolment_of(runtime)
+    assert (enrolment.awaiting, enrolment.next_due_at) == ("none", datetime(2026, 12, 2, 14, 0, tzinfo=UTC))
+    await ready()
+    said = await say(runtime, dialogue, fake, chat, body="si")
+    assert course.lessons[1].messages[0] in said
+    assert [row.scheduled for row in await results(runtime)] == [False, True]
+
+
+async def test_an_answer_after_the_nudge_resumes_the_course(runtime: Runtime) -> None:
+    runtime.clock = lambda: NOW
+    fake, dialogue = attach_fake_twilio(runtime), Dialogue()
+    course = runtime.lessons.courses.course("cuentas_claras")
+    chat = await person(runtime, phone="+573001112211", channel="sms")
+    await say(runtime, dialogue, fake, chat, button=enrol_payload(course.id))
+    await say(runtime, dialogue, fake, chat, body="acepto")
+    async with runtime.sessions() as session, session.begin():  # the scheduler's nudge paused it
+        found = await session.scalar(select(LessonEnrolment))
+        assert found is not None
+        found.status, found.pause_reason = "paused", "no_answer"
+    said = await say(runtime, dialogue, fake, chat, body="para saber si gana")
+    assert said.startswith(sms(course.lessons[0].quiz.feedback_right))
+    assert (await enrolment_of(runtime)).status == "active"
