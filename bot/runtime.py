@@ -27,6 +27,8 @@ from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.handoff.rules import HandoffRules, load_handoff_rules, refuse_example_offices
 from bot.keywords import KeywordRules, load_keyword_rules
+from bot.lessons.content import Courses, load_courses
+from bot.lessons.offers import LessonOffers, load_lesson_offers
 from bot.payments.content import Payments, load_payments, refuse_example_channels
 from bot.prequal.data import PrequalData, load_prequal_data
 from bot.reminders.policy import POLICY_FILE, ReminderPolicy, check_policy, load_policy
@@ -60,6 +62,9 @@ class Runtime:
     reminders: ReminderPolicy  # repayment reminders: steps, times, words (data/repayment_reminders.yml)
     send_rate: SendRate  # messages per second per sender number, shared by all workers (bot/send_rate.py)
     payments: Payments  # the payments' words and where to pay (data/payments.yml, payment_channels.yml)
+    # TODO(merge): flow's ``runtime.lessons.courses`` is the same Courses; keep one of the two.
+    courses: Courses  # the micro-lesson courses (data/lessons/*.yml)
+    lesson_offers: LessonOffers  # when a course is offered, and its words (data/lesson_offers.yml)
     # "Now" for the send policy and the scheduled jobs (tests give a controlled clock).
     clock: Callable[[], datetime] = field(default=utcnow)
 
@@ -92,6 +97,9 @@ async def build_runtime(settings: Settings) -> Runtime:
     check_policy(reminders, templates=templates, consent=consent)
     payments = load_payments(settings.data_dir)
     refuse_example_channels(payments.channels, app_env=settings.app_env)
+    courses = load_courses(settings.data_dir)
+    rule_ids = [rule.id for rule in prequal.rules.rules]
+    lesson_offers = load_lesson_offers(settings.data_dir, courses=courses, rule_ids=rule_ids)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -136,4 +144,6 @@ async def build_runtime(settings: Settings) -> Runtime:
             max_sleep_s=settings.send_rate_max_sleep_s,
         ),
         payments,
+        courses,
+        lesson_offers,
     )
