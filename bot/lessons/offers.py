@@ -112,7 +112,8 @@ def load_lesson_offers(data_dir: Path, *, courses: Courses, rule_ids: Iterable[s
         raise LessonOffersError(f"{path}: not valid YAML: {error}") from None
     except ValidationError as error:
         reasons = (
-            f"{'.'.join(map(str, problem['loc'])) or 'file'}: {str(problem['msg']).removeprefix('Value error, ')}"
+            f"{'.'.join(map(str, problem['loc'])) or 'file'}: "
+            + str(problem["msg"]).removeprefix("Value error, ")
             for problem in error.errors(include_url=False)
         )
         raise LessonOffersError("\n".join(f"{path}: {reason}" for reason in reasons)) from None

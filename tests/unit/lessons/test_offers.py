@@ -126,13 +126,13 @@ RULES_TABLE = [
             ],
         },
         "product_fit",
-    ),  # fmt: skip
+    ),
     ("prequalified", {"outcome": "prequalified", "decision": None, "rules": []}, None),
     (
         "erased evaluation keeps rules",
         {"outcome": "not_yet", "rules": [{"rule_id": "no_arrears", "passed": False}]},
         "no_arrears",
-    ),  # fmt: skip
+    ),
     ("nothing to go by", {"outcome": "not_yet", "rules": "?"}, None),
 ]
 
