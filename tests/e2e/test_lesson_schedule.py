@@ -111,19 +111,13 @@ async def settle_quiz_and_let_a_day_pass(live: Stack, enrolment_id: int, hours: 
 
     async def work(session: Any) -> None:
         enrolment = await session.get(LessonEnrolment, enrolment_id)
-        await session.execute(
-            update(LessonResult)
-            .where(
+        result = await session.scalar(
+            select(LessonResult).where(
                 LessonResult.enrolment_id == enrolment_id, LessonResult.lesson_id == enrolment.current_lesson
             )
-            .values(
-                answered_at=now - day,
-                first_choice=0,
-                right_on_try=1,
-                tries=1,
-                sent_at=LessonResult.sent_at - day,
-            )
         )
+        result.answered_at, result.sent_at = now - day, result.sent_at - day
+        result.first_choice, result.right_on_try, result.tries = 0, 1, 1
         enrolment.awaiting, enrolment.quiz_tries = "none", 0
         enrolment.last_answer_at, enrolment.last_sent_at = now - day, enrolment.last_sent_at - day
         enrolment.next_due_at = planned - day
