@@ -19,6 +19,7 @@ from bot.handoff.hours import handoff_reply
 from bot.handoff.tickets import close_on_opt_out, request_handoff, wait_for
 from bot.keywords import KeywordKind
 from bot.lessons.commands import LESSON_COMMANDS
+from bot.lessons.offering import offer_after_prequal
 from bot.logs import get_logger
 from bot.menus import remember_menu
 from bot.my_data.answer import my_data_reply
@@ -86,7 +87,8 @@ async def record_prequal(
 ) -> list[Message]:
     """Store the evaluation (audit trail) with the replies that tell the result, atomically; when the
     person pre-qualified, also a hand-off ticket, reason "prequalified" (the reply says a consultant
-    will write), and the document request: its checklist and first ask follow the result.
+    will write), and the document request: its checklist and first ask follow the result. After a
+    "not yet", the course the deciding rule suggests (data/lesson_offers.yml) follows the result.
 
     A malformed payload stores nothing but the replies. A turn recovered from Rasa's tracker brings
     the command again: the evaluation and its hand-off are stored once per inbound message.
@@ -117,7 +119,10 @@ async def record_prequal(
                 documents = await open_after_prequal(
                     runtime, session, conversation, evaluation, before=without_commands(replies)
                 )
-            told = [*without_commands(replies), *documents]
+            course = await offer_after_prequal(  # "not yet": a course that helps, after the result
+                runtime, session, contact_id=contact.id, evaluation=evaluation.evaluation
+            )
+            told = [*without_commands(replies), *documents, *course]
             stored, menu = await add_replies(runtime, session, conversation, message, told, purpose="reply")
     except prequal.MalformedPrequalPayload as exc:  # the reason names fields, never values
         log.error("pre-qualification not stored", conversation_id=conversation.id, reason=str(exc))

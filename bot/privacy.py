@@ -4,6 +4,7 @@ Erasing keeps only what the law and their own choices require: the phone number 
 opt-out), the consent records (the proof of authorisation) and message metadata without content.
 Document requests go whole: their files on disk and their rows (a consultant's views keep who looked
 when, without the file).
+Micro-lesson enrolments and their quiz results are deleted (a completion code no longer verifies).
 Pre-qualification results keep their outcome, product, rules version and which rules passed; the
 name, document number, answers and the values checked are erased. The copies at Twilio (every
 message and media SID we stored) are queued for deletion in the same transaction
@@ -19,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import documents as document_rows
+from bot.db import lesson_records
 from bot.db.models import (
     Contact,
     Conversation,
@@ -34,8 +36,8 @@ ERASED = "[borrado]"
 
 async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_dir: Path) -> int:
     """Erase message contents, media files, profile, tickets' answers and summaries, consultants'
-    notes and the person's data in pre-qualification results, and queue the deletion of their copies
-    at Twilio; return messages erased."""
+    notes, the micro-lesson enrolments and the person's data in pre-qualification results, and queue
+    the deletion of their copies at Twilio; return messages erased."""
     conversations = select(Conversation.id).where(Conversation.contact_id == contact_id)
     await queue_copies(session, await remote_copies(session, contact_id=contact_id), reason="erasure")
     media_lists = await session.scalars(
@@ -49,6 +51,7 @@ async def erase_personal_data(session: AsyncSession, *, contact_id: int, media_d
     for key in await document_rows.storage_keys_of_contact(session, contact_id=contact_id):
         (media_dir / key).unlink(missing_ok=True)
     await document_rows.delete_for_contact(session, contact_id=contact_id)
+    await lesson_records.delete_for_contact(session, contact_id=contact_id)  # courses and quiz results
     result = await session.execute(
         update(Message)
         .where(Message.conversation_id.in_(conversations), Message.body != ERASED)

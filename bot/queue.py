@@ -7,6 +7,7 @@ from arq.connections import ArqRedis
 RUN_CONVERSATION = "run_conversation"
 TELL_RASA = "tell_rasa"  # give Rasa what consultants said, after a hand-back (bot/handoff/rasa_context.py)
 REPAYMENT_REMINDER = "repayment_reminder"  # send one due repayment reminder (bot/reminders/dispatch.py)
+SCHEDULED_LESSON = "scheduled_lesson"  # send one due daily lesson (bot/lessons/dispatch.py)
 
 
 def conversation_lock_key(conversation_id: int) -> str:
@@ -43,6 +44,17 @@ async def enqueue_repayment_reminder(redis: ArqRedis, *, reminder_id: int, defer
         REPAYMENT_REMINDER,
         reminder_id,
         _job_id=f"repayment-reminder:{reminder_id}",
+        _defer_by=defer_s if defer_s > 0 else None,
+    )
+
+
+async def enqueue_scheduled_lesson(redis: ArqRedis, *, enrolment_id: int, defer_s: float = 0.0) -> None:
+    """One job per due lesson, as :func:`enqueue_repayment_reminder`: a second enqueue while the first
+    waits or runs is a no-op (the caller rings the doorbell once for the batch)."""
+    await redis.enqueue_job(
+        SCHEDULED_LESSON,
+        enrolment_id,
+        _job_id=f"scheduled-lesson:{enrolment_id}",
         _defer_by=defer_s if defer_s > 0 else None,
     )
 

@@ -48,11 +48,11 @@ def render_turn(
     template = templates.for_buttons(menu) if channel == "whatsapp" and menu and templates else None
     if template is not None:
         return RenderedTurn(parts=_with_template(texts, images, template), menu=menu)
+    question = _question_count(replies)
     if menu:
         texts.append(numbered_menu(menu))
     if channel == "sms":
-        body = fold_to_gsm7("\n".join(texts))
-        chunks = split_text(body, lambda chunk: sms_size(chunk).segments <= sms_segment_budget)
+        chunks = sms_chunks(texts, keep_whole=question + 1 if menu else 0, budget=sms_segment_budget)
         parts = [_sms_part(chunk) for chunk in chunks]
     else:
         body = "\n\n".join(texts)
@@ -75,6 +75,32 @@ def _with_template(
         parts.insert(0, OutboundPart(body="", media_urls=images))
     parts.append(OutboundPart(body=last, content_sid=template.content_sid, content_variables={"1": last}))
     return parts
+
+
+def _question_count(replies: Sequence[BotReply]) -> int:
+    """1 when the last text of the turn is the question whose buttons make the menu, else 0."""
+    said = [reply for reply in replies if reply.text.strip()]
+    return 1 if said and said[-1].buttons else 0
+
+
+def sms_chunks(texts: list[str], *, keep_whole: int, budget: int) -> list[str]:
+    """The turn's texts folded to GSM-7, in parts of at most ``budget`` segments. The last
+    ``keep_whole`` texts (a question and its numbered menu) stay in one part when they fit one:
+    "Responda 1." never goes out apart from its options."""
+
+    def fits(chunk: str) -> bool:
+        return sms_size(chunk).segments <= budget
+
+    chunks = split_text(fold_to_gsm7("\n".join(texts)), fits)
+    if len(chunks) <= 1 or not keep_whole or keep_whole >= len(texts):
+        return chunks
+    block = fold_to_gsm7("\n".join(texts[-keep_whole:]))
+    if not fits(block):
+        return chunks
+    head = split_text(fold_to_gsm7("\n".join(texts[:-keep_whole])), fits)
+    if head and fits(f"{head[-1]}\n{block}"):
+        return [*head[:-1], f"{head[-1]}\n{block}"]
+    return [*head, block]
 
 
 def _sms_part(text: str) -> OutboundPart:

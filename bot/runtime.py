@@ -27,6 +27,7 @@ from bot.handoff.content import ConsultantContent, load_consultant_content
 from bot.handoff.hours import FailureReplies, OfficeHours, load_failure_replies, load_office_hours
 from bot.handoff.rules import HandoffRules, load_handoff_rules, refuse_example_offices
 from bot.keywords import KeywordRules, load_keyword_rules
+from bot.lessons.offers import LessonOffers, load_lesson_offers
 from bot.lessons.words import Lessons, load_lessons
 from bot.payments.content import Payments, load_payments, refuse_example_channels
 from bot.prequal.data import PrequalData, load_prequal_data
@@ -62,6 +63,7 @@ class Runtime:
     send_rate: SendRate  # messages per second per sender number, shared by all workers (bot/send_rate.py)
     payments: Payments  # the payments' words and where to pay (data/payments.yml, payment_channels.yml)
     lessons: Lessons  # the courses (data/lessons/) and the words around them (data/lesson_words.yml)
+    lesson_offers: LessonOffers  # when a course is offered, and its words (data/lesson_offers.yml)
     # "Now" for the send policy and the scheduled jobs (tests give a controlled clock).
     clock: Callable[[], datetime] = field(default=utcnow)
 
@@ -95,6 +97,8 @@ async def build_runtime(settings: Settings) -> Runtime:
     payments = load_payments(settings.data_dir)
     refuse_example_channels(payments.channels, app_env=settings.app_env)
     lessons = load_lessons(settings.data_dir)
+    rule_ids = [rule.id for rule in prequal.rules.rules]
+    lesson_offers = load_lesson_offers(settings.data_dir, courses=lessons.courses, rule_ids=rule_ids)
     engine = make_engine(settings)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
@@ -140,4 +144,5 @@ async def build_runtime(settings: Settings) -> Runtime:
         ),
         payments,
         lessons,
+        lesson_offers,
     )

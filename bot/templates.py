@@ -1,5 +1,7 @@
-"""WhatsApp Content templates (data/whatsapp_templates.yml): which button sets have one, and the text
-templates (with numbered variables) a consultant's reply opens a closed 24 h window with."""
+"""WhatsApp Content templates (data/whatsapp_templates.yml): which button sets have one, the text
+templates (with numbered variables) a consultant's reply opens a closed 24 h window with, and the
+quick-reply templates with their own body and variables that a scheduled job sends outside the window
+(e.g. ``leccion_lista``: "su lección está lista", with a button whose payload comes back as the answer)."""
 
 from __future__ import annotations
 
@@ -40,7 +42,9 @@ class ContentTemplate(BaseModel):
     content_sid: str = Field(pattern=r"^HX[0-9a-f]{32}$")
     business_initiated: bool = False
     buttons: tuple[TemplateButton, ...] = Field(default=(), max_length=10)
-    # Text templates: the approved body with {{1}}, {{2}} … and what each variable holds, in order.
+    # Text templates, and quick-reply templates a job sends by name: the approved body with {{1}},
+    # {{2}} … and what each variable holds, in order. A quick-reply template without a body carries a
+    # bot turn's text in its {{1}} (``WhatsAppTemplates.for_buttons``).
     body: str | None = Field(default=None, min_length=1, max_length=1024)
     variables: tuple[TemplateVariable, ...] = ()
 
@@ -52,14 +56,16 @@ class ContentTemplate(BaseModel):
             raise ValueError(f"{self.name}: a quick-reply template has at most 3 buttons")
         if self.kind == "list-picker" and self.business_initiated:
             raise ValueError(f"{self.name}: WhatsApp allows a list picker only inside the 24 h window")
-        if self.kind == "text":
-            if self.buttons or self.body is None:
-                raise ValueError(f"{self.name}: a text template has a body and no buttons")
+        if self.kind == "text" and (self.buttons or self.body is None):
+            raise ValueError(f"{self.name}: a text template has a body and no buttons")
+        if self.kind == "list-picker" and (self.body is not None or self.variables):
+            raise ValueError(f"{self.name}: only text and quick-reply templates have a body and variables")
+        if self.body is not None:
             numbers = sorted({int(n) for n in _VARIABLE.findall(self.body)})
             if numbers != list(range(1, len(self.variables) + 1)):
                 raise ValueError(f"{self.name}: the body must use {{{{1}}}}..{{{{n}}}}, one per variable")
-        elif self.body is not None or self.variables:
-            raise ValueError(f"{self.name}: only text templates have a body and variables")
+        elif self.variables:
+            raise ValueError(f"{self.name}: variables need a body that uses them")
         return self
 
     def content_variables(self, values: Mapping[str, str | None]) -> dict[str, str]:
@@ -98,10 +104,12 @@ class WhatsAppTemplates(BaseModel):
         return self
 
     def for_buttons(self, buttons: Sequence[Button]) -> ContentTemplate | None:
+        """The template a bot turn ending with these buttons is sent as: one without its own body
+        (a template with a body has variables of its own, not the turn's text)."""
         payloads = tuple(button.payload for button in buttons)
         if not payloads:
             return None
-        return next((t for t in self.templates if t.payloads == payloads), None)
+        return next((t for t in self.templates if t.payloads == payloads and t.body is None), None)
 
     def by_name(self, name: str) -> ContentTemplate | None:
         return next((t for t in self.templates if t.name == name), None)

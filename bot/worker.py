@@ -1,5 +1,6 @@
 """The arq worker: conversation turns, outbound sends, the recovery sweep and the periodic jobs
-(deferred proactive messages, document reminders, repayment reminders, copies at Twilio to delete).
+(deferred proactive messages, document reminders, repayment reminders, scheduled lessons, copies at
+Twilio to delete).
 
 Run with ``python -m bot.worker``. Settings are read once in ``main`` and resources are built in
 ``startup`` (arq's hook), never at import.
@@ -24,11 +25,13 @@ from bot.db.models import Conversation, utcnow
 from bot.deferred import release_deferred
 from bot.documents.reminder_job import send_document_reminders
 from bot.handoff.rasa_context import tell_rasa
+from bot.lessons import jobs as lesson_jobs
 from bot.logs import configure_logging, get_logger
 from bot.outbox import SendRetryLater
 from bot.queue import (
     REPAYMENT_REMINDER,
     RUN_CONVERSATION,
+    SCHEDULED_LESSON,
     TELL_RASA,
     conversation_lock_key,
     doorbell_channel,
@@ -67,6 +70,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         timeout_s=settings.rasa_timeout_s,
         actions_url=settings.actions_url,
     )
+    lesson_jobs.start(ctx, runtime)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     if "worker" in ctx:
         ctx["doorbell"] = asyncio.create_task(answer_doorbell(ctx["worker"], runtime, settings.queue_name))
@@ -253,6 +257,14 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 max_tries=100,
                 keep_result=0,
             ),
+            # A busy conversation retries when its lock is free (bot/lessons/dispatch.py).
+            func(
+                lesson_jobs.scheduled_lesson_job,
+                name=SCHEDULED_LESSON,
+                timeout=settings.turn_job_timeout_s,
+                max_tries=100,
+                keep_result=0,
+            ),
         ],
         "cron_jobs": [
             cron(recover_stalled, second={5, 35}, run_at_startup=True, keep_result=0),
@@ -270,6 +282,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 keep_result=0,
             ),
             cron(repayment_reminders_job, second={50}, run_at_startup=True, keep_result=0),
+            # Daily lessons and their nudges (bot/lessons/dispatch.py, nudge.py): each minute.
+            cron(lesson_jobs.scheduled_lessons_job, second={45}, run_at_startup=True, keep_result=0),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

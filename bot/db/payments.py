@@ -107,3 +107,19 @@ async def resolve_claim(
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+async def reminded_since(session: AsyncSession, *, phone_e164: str, since: datetime) -> bool:
+    """Whether a repayment reminder of this phone's loans went out (queued) at or after ``since``."""
+    found = await session.scalar(
+        select(RepaymentReminder.id)
+        .join(Instalment, Instalment.id == RepaymentReminder.instalment_id)
+        .join(Loan, Loan.id == Instalment.loan_id)
+        .where(
+            Loan.phone_e164 == phone_e164,
+            RepaymentReminder.status == "queued",
+            RepaymentReminder.planned_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None

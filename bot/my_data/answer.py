@@ -20,7 +20,9 @@ async def my_data_reply(
     ordered = [conversation.rasa_sender_id, *(s for s in senders if s != conversation.rasa_sender_id)]
     answers = [await rasa.answers(sender_id=sender) for sender in ordered]
     async with runtime.sessions() as session:
-        held = await held_data(session, contact_id=contact.id, rasa_answers=answers)
+        held = await held_data(
+            session, contact_id=contact.id, rasa_answers=answers, courses=runtime.lessons.courses
+        )
     held = held or Held(phone_e164=contact.phone_e164)
     texts = runtime.consent.my_data
     if conversation.channel == "sms":

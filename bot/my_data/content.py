@@ -6,15 +6,16 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SmsItem = Literal["name", "age", "document", "municipality", "answers", "phone", "messages"]
+SmsItem = Literal["name", "age", "document", "municipality", "answers", "phone", "messages", "courses"]
 Label = Literal[
     "name", "profile_name", "age", "document", "municipality", "sector", "business_months",
-    "monthly_sales", "purpose", "amount", "arrears", "phone", "stored", "consent",
+    "monthly_sales", "purpose", "amount", "arrears", "phone", "stored", "consent", "courses",
 ]  # fmt: skip
 Value = Literal[
     "age", "document", "business_months", "phone", "answers", "answer_yes", "answer_no",
-    "consent_accepted", "consent_declined", "consent_missing",
+    "consent_accepted", "consent_declined", "consent_missing", "course",
 ]  # fmt: skip
+CourseStatus = Literal["active", "paused", "finished", "left"]
 Count = Literal["messages", "files", "results"]
 
 
@@ -31,6 +32,7 @@ class MyDataTexts(BaseModel):
     values: dict[str, str]
     document_kinds: dict[str, str]
     counts: dict[str, tuple[str, str]]  # (one, many), with {n}
+    course_statuses: dict[str, str]  # a micro-lesson enrolment's status, in words
 
     @model_validator(mode="after")
     def _complete(self) -> MyDataTexts:
@@ -39,6 +41,7 @@ class MyDataTexts(BaseModel):
             ("values", self.values, Value),
             ("counts", self.counts, Count),
             ("document_kinds", self.document_kinds, Literal["cc", "ce", "ppt"]),
+            ("course_statuses", self.course_statuses, CourseStatus),
         ):
             missing = set(get_args(expected)) - set(given)
             if missing:

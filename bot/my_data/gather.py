@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.lesson_records import enrolments_of_contact
 from bot.db.models import Consent, Contact, Conversation, Message, PrequalEvaluation
 from bot.dialogue.prequal_form import DOCUMENT_TYPE, FORM_SLOTS
-from bot.my_data.listing import Held
+from bot.lessons.content import Courses
+from bot.my_data.listing import Held, HeldCourse
 from bot.privacy import ERASED
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -21,10 +23,15 @@ ANSWER_SLOTS = frozenset({*FORM_SLOTS, DOCUMENT_TYPE})
 
 
 async def held_data(
-    session: AsyncSession, *, contact_id: int, rasa_answers: Iterable[Mapping[str, Any]]
+    session: AsyncSession,
+    *,
+    contact_id: int,
+    rasa_answers: Iterable[Mapping[str, Any]],
+    courses: Courses | None = None,
 ) -> Held | None:
     """What we hold; ``rasa_answers``: the slots of each conversation, the current one first (its
-    values win), then the stored results fill what the trackers no longer have, newest first."""
+    values win), then the stored results fill what the trackers no longer have, newest first.
+    ``courses`` names the micro-lessons the person enrolled in (without it: their ids)."""
     contact = await session.get(Contact, contact_id)
     if contact is None:
         return None
@@ -75,4 +82,21 @@ async def held_data(
         if consent is None
         else (consent.accepted, consent.answered_at.astimezone(BOGOTA).date()),
         answers=answers,
+        courses=tuple(await _courses(session, contact_id=contact_id, courses=courses)),
     )
+
+
+async def _courses(session: AsyncSession, *, contact_id: int, courses: Courses | None) -> list[HeldCourse]:
+    known = {course.id: course for course in courses or ()}
+    held = []
+    for record in await enrolments_of_contact(session, contact_id=contact_id):
+        course = known.get(record.enrolment.course_id)
+        held.append(
+            HeldCourse(
+                title=course.title if course else record.enrolment.course_id,
+                status=record.enrolment.status,
+                done=record.settled,
+                total=len(course.lessons) if course else len(record.results),
+            )
+        )
+    return held

@@ -20,6 +20,16 @@ ESSENTIAL = frozenset({"name", "age", "document", "municipality"})  # the issue'
 
 
 @dataclass(frozen=True)
+class HeldCourse:
+    """One micro-lesson enrolment: the course's title, its status, lessons settled of the total."""
+
+    title: str
+    status: str  # active | paused | finished | left
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class Held:
     """Everything we hold about one person (from bot/my_data/gather.py)."""
 
@@ -30,6 +40,7 @@ class Held:
     results: int = 0
     consent: tuple[bool, date] | None = None  # (accepted, the day they answered), the latest answer
     answers: Mapping[str, Any] = field(default_factory=dict)  # the form's slots: nombre, edad, …
+    courses: tuple[HeldCourse, ...] = ()  # micro-lessons, newest first
 
 
 def masked(number: str) -> str:
@@ -64,7 +75,7 @@ def whatsapp_listing(held: Held, texts: MyDataTexts, data: PrequalData, *, conta
     values = _values(held, texts, data)
     order: tuple[Label, ...] = (
         "name", "profile_name", "age", "document", "municipality", "sector", "business_months",
-        "monthly_sales", "purpose", "amount", "arrears", "phone", "stored",
+        "monthly_sales", "purpose", "amount", "arrears", "phone", "stored", "courses",
     )  # fmt: skip
     lines = [f"- {texts.labels[item]}: {values[item]}" for item in order if values.get(item)]
     lines.append(f"- {texts.labels['consent']}: {_consent(held, texts)}")
@@ -108,6 +119,16 @@ def _values(held: Held, texts: MyDataTexts, data: PrequalData) -> dict[str, str]
     if held.results:
         counts.append(texts.count("results", held.results))
     found["stored"] = ", ".join(counts[:-1]) + " y " + counts[-1]
+    if held.courses:
+        found["courses"] = "; ".join(
+            words["course"].format(
+                title=course.title,
+                status=texts.course_statuses.get(course.status, course.status),
+                done=course.done,
+                total=course.total,
+            )
+            for course in held.courses
+        )
     return found
 
 

@@ -21,6 +21,7 @@ from bot.db.loan_models import Instalment
 from bot.db.models import Contact, Conversation, Message
 from bot.handoff.hours import handoff_reply
 from bot.handoff.tickets import request_handoff, wait_for
+from bot.lessons.offering import offer_after_cannot_pay
 from bot.logs import get_logger
 from bot.menus import remember_menu
 from bot.payments.choice import LoanStanding, claim_target, loan_of, standing
@@ -55,8 +56,9 @@ async def _answer(
     message: Message,
     replies: list[BotReply],
     text: str,
+    then: list[BotReply] | None = None,
 ) -> list[Message]:
-    told = [*without_commands(replies), BotReply(text=text)]
+    told = [*without_commands(replies), BotReply(text=text), *(then or [])]
     stored, menu = await add_replies(runtime, session, conversation, message, told, purpose="reply")
     await remember_menu(runtime.redis, conversation.id, menu)
     return stored
@@ -166,7 +168,8 @@ async def cannot_pay(
     payload: dict[str, Any],
 ) -> list[Message]:
     """ "No puedo pagar": no blame, a ticket (reason cannot_pay, the most urgent) with the loan context,
-    and when a consultant will write to look for a payment agreement."""
+    and when a consultant will write to look for a payment agreement; after a recent reminder, a
+    course that helps (data/lesson_offers.yml, ``after_cannot_pay``)."""
     payments, now = runtime.payments, runtime.clock()
     words = payments.data.words
     async with runtime.sessions() as session, session.begin():
@@ -188,7 +191,8 @@ async def cannot_pay(
         first = words.cannot_pay if loans else words.cannot_pay_no_loan
         when = handoff_reply(runtime.office_hours, now, wait=wait.when, replies=words.cannot_pay_wait)
         log.info("cannot pay: ticket requested", conversation_id=conversation.id, handoff_id=ticket.id)
-        return await _answer(runtime, session, conversation, message, replies, f"{first} {when}")
+        course = await offer_after_cannot_pay(runtime, session, contact=contact, now=now)
+        return await _answer(runtime, session, conversation, message, replies, f"{first} {when}", course)
 
 
 PAYMENT_COMMANDS: dict[str, Handler] = {

@@ -6,6 +6,8 @@ a form interrupted by a question and by CANCELAR is resumed in a new session whe
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -54,6 +56,16 @@ async def converse(
         assert fold_accents(expected).lower() in fold_accents(body).lower(), f"after {text!r}: {body!r}"
         bodies.append(body)
     return bodies
+
+
+async def last_body_with(live: Stack, phone: str, text: str, *, timeout_s: float = 10) -> str:
+    """The last SMS to ``phone`` once one contains ``text`` (a turn's later parts follow its first)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        bodies = [str(m["body"]) for m in await live.outbound(phone, channel="sms")]
+        if any(text in body for body in bodies) or time.monotonic() > deadline:
+            return bodies[-1]
+        await asyncio.sleep(0.1)
 
 
 async def stored(database_url: str, phone: str) -> dict[str, Any]:
@@ -144,6 +156,9 @@ async def test_not_eligible_says_which_rule_and_what_to_do(live: Stack) -> None:
     ]
     bodies = await converse(live, phone, turns)
     assert "al menos 6 meses" in bodies[-1] and "en 2 meses" in bodies[-1] and "ASESOR" in bodies[-1]
+    # then the course the deciding rule suggests (data/lesson_offers.yml), "1" to see it
+    offer = await last_body_with(live, phone, "Ver el curso")
+    assert "curso corto Cuentas claras" in offer and offer.endswith("1. Ver el curso\nResponda 1.")
     state = await stored(live.database_url, phone)
     [evaluation] = state["evaluations"]
     assert (

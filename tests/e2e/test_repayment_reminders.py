@@ -189,6 +189,8 @@ async def test_replies_after_a_reminder_claim_pauses_the_next_step_and_cannot_pa
 
     said = await reply_to(live, phone, "no puedo pagar", "sms")
     assert said.startswith("Gracias por contarnos.") and "acuerdo de pago" in said
+    # after a reminder, a course that helps (data/lesson_offers.yml), "1" to see it
+    assert "curso corto Cuentas claras" in said and said.endswith("1. Ver el curso\nResponda 1.")
     [ticket] = await tickets_of(live, phone)  # the conversation's one ticket, raised
     assert (
         ticket.reason == "cannot_pay"

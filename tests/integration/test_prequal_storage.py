@@ -14,6 +14,7 @@ from structlog.testing import capture_logs
 
 from bot.db import conversations, messages, prequal
 from bot.db.models import DocumentRequest, HandoffRequest, Message, PrequalEvaluation, utcnow
+from bot.gsm7 import fold_to_gsm7
 from bot.prequal.rules import RULE_IDS
 from bot.privacy import erase_personal_data
 from bot.runtime import Runtime
@@ -76,7 +77,10 @@ async def test_a_not_yet_result_is_stored_without_a_handoff(runtime: Runtime) ->
     assert (row.outcome, row.product_id, row.message_id) == ("not_yet", None, message.id)
     assert row.evaluation["decision"]["rule_id"] == "no_arrears"
     assert await _all(runtime, HandoffRequest) == []
-    assert [m.body for m in await _all(runtime, Message) if m.direction == "out"] == [RESULT_TEXT]
+    # the result, then the course the deciding rule suggests (data/lesson_offers.yml), on SMS
+    offer = fold_to_gsm7(runtime.lesson_offers.offers["cuentas_claras"])
+    expected = f"{RESULT_TEXT}\n{offer}\n1. Ver el curso\nResponda 1."
+    assert [m.body for m in await _all(runtime, Message) if m.direction == "out"] == [expected]
 
 
 def _bad_outcome(command: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.consent import load_consent
 from bot.gsm7 import fold_to_gsm7, sms_size
-from bot.my_data.listing import Held, sms_listing, whatsapp_listing
+from bot.my_data.listing import Held, HeldCourse, sms_listing, whatsapp_listing
 from bot.prequal.data import load_prequal_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +45,10 @@ WORST = Held(
         "tipo_documento": "ce",
         "municipio": LONGEST_MUNICIPALITY.dane_code,
     },
+    courses=(
+        HeldCourse("Costos y precios", "finished", 5, 5),
+        HeldCourse("M" * 20, "paused", 2, 5),  # the longest course title
+    ),
 )
 
 
@@ -83,3 +87,24 @@ def test_whatsapp_lists_every_answer_masked() -> None:
     ):  # fmt: skip
         assert said in text, said
     assert "1036123456" not in text and "123456" not in text
+
+
+COURSES = (HeldCourse("Cuentas claras", "active", 2, 5), HeldCourse("Vender más", "finished", 5, 5))
+
+
+def test_whatsapp_lists_the_courses_with_their_progress() -> None:
+    held = Held(phone_e164="+573001234567", messages=3, courses=COURSES)
+    text = whatsapp_listing(held, TEXTS, DATA, contact=CONSENT.contact)
+    assert (
+        "- Cursos: curso Cuentas claras (en curso, 2 de 5 lecciones); curso Vender más (terminado, 5 de 5 "
+        "lecciones)" in text
+    )
+
+
+def test_sms_says_the_courses_when_they_fit_and_leaves_them_out_first() -> None:
+    held = Held(phone_e164="+573001234567", messages=3, courses=COURSES[:1])
+    text = sms_listing(held, TEXTS, DATA, segment_budget=2)
+    assert "curso Cuentas claras (en curso, 2 de 5 lecciones)" in text
+    assert sms_size(fold_to_gsm7(text)).segments <= 2
+    crowded = sms_listing(WORST, TEXTS, DATA, segment_budget=2)  # the full list is on WhatsApp
+    assert "termina en 456" in crowded and "BORRAR MIS DATOS" in crowded

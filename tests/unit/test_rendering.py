@@ -88,3 +88,22 @@ def test_whatsapp_text_over_1600_characters_is_split_at_sentences() -> None:
     assert len(parts) == 2
     assert all(len(part.body) <= 1600 and part.body.endswith("👍.") for part in parts)
     assert " ".join(part.body for part in parts) == text
+
+
+def test_a_question_and_its_menu_stay_in_one_sms_part() -> None:
+    long = "Gracias por contarnos. " + "Un asesor le escribe pronto para ver su caso con calma. " * 4
+    question = BotReply(text="¿Quiere ver el curso?", buttons=(Button("Ver el curso", "/x"),))
+    turn = render_turn([BotReply(text=long), question], "sms", sms_segment_budget=1)
+    assert all(part.segments == 1 for part in turn.parts)
+    assert turn.parts[-1].body.endswith("¿Quiere ver el curso?\n1. Ver el curso\nResponda 1.")
+    joined = "\n".join(part.body for part in turn.parts)
+    assert joined.count("Un asesor le escribe") == 4  # nothing lost
+    # without the rule the greedy split would have left "Responda 1." alone
+    short = render_turn([BotReply(text="Hola."), question], "sms", sms_segment_budget=1)
+    assert len(short.parts) == 1  # a turn that fits one part is unchanged
+
+
+def test_a_menu_too_long_for_one_part_is_still_split_within_the_budget() -> None:
+    many = tuple(Button("Opción con un título largo " + str(n), f"/o{n}") for n in range(1, 8))
+    turn = render_turn([BotReply(text="Escoja:", buttons=many)], "sms", sms_segment_budget=1)
+    assert len(turn.parts) > 1 and all(part.segments == 1 for part in turn.parts)

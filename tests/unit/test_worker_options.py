@@ -29,3 +29,12 @@ def test_the_worker_plans_repayment_reminders_every_ten_minutes_and_sends_them_e
     assert send.minute is None and len(send.second or ()) == 1 and send.run_at_startup
     functions = {function.name: function for function in options["functions"]}
     assert functions["repayment_reminder"].max_tries > 8  # Rasa's backoff, then sent without it
+
+
+def test_the_worker_sends_due_lessons_and_their_nudges_each_minute() -> None:
+    options = worker_options(make_settings("sqlite:///unused.db", 14))
+    jobs = {job.name: job for job in options["cron_jobs"]}
+    lessons = jobs["cron:scheduled_lessons_job"]
+    assert lessons.minute is None and len(lessons.second or ()) == 1 and lessons.run_at_startup
+    functions = {function.name: function for function in options["functions"]}
+    assert functions["scheduled_lesson"].max_tries > 1  # a busy conversation retries

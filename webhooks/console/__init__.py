@@ -15,6 +15,7 @@ from webhooks.console import (
     auth_routes,
     conversation_routes,
     document_routes,
+    lesson_routes,
     payment_routes,
     queue_routes,
     supervisor_routes,
@@ -49,6 +50,7 @@ def mount(app: FastAPI) -> None:
         conversation_routes,
         document_routes,
         payment_routes,
+        lesson_routes,
         supervisor_routes,
     ):
         app.include_router(module.router, prefix="/console", include_in_schema=False)

@@ -26,6 +26,7 @@ from bot.handoff.window import preview, window_state
 from bot.runtime import Runtime
 from webhooks.console.content import console_content
 from webhooks.console.documents_view import documents_panel
+from webhooks.console.lessons_view import lessons_panel
 from webhooks.console.payments_view import credit_panel
 from webhooks.console.security import CheckedVisitorDep, Visitor, VisitorDep, refusal_status
 from webhooks.console.sessions import pop_notice, set_notice
@@ -77,6 +78,11 @@ async def _context(
             if with_documents
             else None
         )
+        lessons = (
+            await lessons_panel(db, contact_id=contact.id, courses=runtime.lessons.courses)
+            if with_documents
+            else []
+        )
         colleagues = [
             u for u in await users.active_users(db)
             if u.id not in (user.id, ticket.assignee_id) and may_transfer_to(user, u, ticket)
@@ -87,7 +93,7 @@ async def _context(
             "may_act": refusal_to_act(ticket, user) is None,
             "may_close": refusal_to_act(ticket, user, open_ok=True) is None,
             "summary": summary_view(ticket.summary, products=content.products),
-            "documents": documents, "credit": credit,
+            "documents": documents, "credit": credit, "lessons": lessons,
             "may_review": refusal_to_review(ticket, user) is None}  # fmt: skip
 
 

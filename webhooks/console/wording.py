@@ -101,3 +101,12 @@ SMS_ROUTE_WORDS = {
     "office": "Los lleva a la oficina",
     "call": "Pidió que un asesor lo llame",
 }
+# The micro-lessons (webhooks/console/lessons_view.py): an enrolment's status, why it paused, a quiz.
+LESSON_STATUS_WORDS = {"active": "En curso", "paused": "En pausa", "finished": "Terminado", "left": "Lo dejó"}
+PAUSE_WORDS = {"asked": "la persona la pidió", "no_answer": "no respondió", "switched": "cambió de curso"}
+LESSON_RESULT_WORDS = {
+    "first_try": "Acertó al primer intento",
+    "second_try": "Acertó al segundo intento",
+    "missed": "No acertó",
+    "waiting": "Sin responder",
+}

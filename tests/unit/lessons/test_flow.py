@@ -58,7 +58,7 @@ def test_clock_text(minute: int, text: str) -> None:
         (datetime(2026, 12, 1, 23, 0, tzinfo=UTC), "hoy"),  # 18:00 Tuesday in Bogotá
         (datetime(2026, 12, 2, 4, 0, tzinfo=UTC), "hoy"),  # Wednesday in UTC, still Tuesday 23:00 in Bogotá
         (datetime(2026, 12, 2, 19, 0, tzinfo=UTC), "mañana"),
-        (datetime(2026, 12, 7, 12, 0, tzinfo=UTC), "el lunes 7 de diciembre"),
+        (datetime(2026, 12, 7, 23, 0, tzinfo=UTC), "el lunes 7 de diciembre"),
     ],
 )
 def test_day_text_in_local_dates(moment: datetime, text: str) -> None:
@@ -101,14 +101,14 @@ def test_a_wrong_then_right_answer_counts_the_second_try() -> None:
     assert step.replies[-1].text == WORDS.next_daily.format(day="mañana", time="2:00 p. m.")
 
 
-def test_the_daily_lesson_after_a_saturday_answer_waits_for_the_next_opening() -> None:
-    # Sunday 18:00 is closed: bot/lessons/schedule.py moves it to the next opening, Monday 07:00.
+def test_the_daily_lesson_after_a_saturday_answer_keeps_its_moment_on_monday() -> None:
+    # Sunday is closed: bot/lessons/schedule.py keeps the chosen 18:00, on Monday.
     enrolment, row = sent(1, rhythm="daily", minute=1080), result(1)
     step = answer_quiz(
         WORDS, enrolment, COURSE, COURSE.lessons[1], row, 0, now=SATURDAY_10, hours=HOURS, code=None
     )
-    assert enrolment.next_due_at == datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-    assert "el lunes 7 de diciembre hacia las 7:00 a. m." in (step.replies[-1].text)
+    assert enrolment.next_due_at == datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
+    assert "el lunes 7 de diciembre hacia las 6:00 p. m." in (step.replies[-1].text)
 
 
 def test_the_last_quiz_settled_finishes_the_course_with_the_code() -> None:
