@@ -6,8 +6,9 @@ the fake Twilio API, or the "su lección está lista" template outside the Whats
 The worker judges the contact hours on the real clock, so the test restarts it with
 CONTACT_HOURS_OFFSET_S (dev/test only) that makes "now" a Tuesday–Thursday at 10:00 in Bogotá whatever
 the hour the suite runs, and restores it afterwards. A day passing is the rows' times moved one day
-back, never a sleep. The learner's answers to the quiz are the gateway's turn (bot/lessons/turn.py,
-branch lesson-flow): until it is merged the quiz is settled in the database as that turn settles it.
+back, never a sleep. The learner answers through the webhook, and the gateway's turn
+(bot/lessons/turn.py) settles the quiz and plans the next moment: a wrong answer (the retry), then
+the right one; on WhatsApp the template's "Sí, envíela" brings the lesson.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from sqlalchemy import select, update
 from bot.contact_hours import ContactHours
 from bot.db.lesson_models import LessonEnrolment, LessonResult
 from bot.db.models import Contact, Conversation, utcnow
+from bot.gsm7 import fold_to_gsm7
 from bot.lessons.content import load_courses
 from bot.lessons.delivery import lesson_replies
-from bot.lessons.schedule import next_lesson_at
+from bot.lessons.words import load_lesson_words
 from bot.rendering import render_turn
 from tests.e2e.conftest import ROOT, Stack, new_phone
 from tests.e2e.repayments import HOURS, consented, read
@@ -34,6 +36,7 @@ from webhooks.dev.simulator import DEFAULT_PROFILE
 pytestmark = pytest.mark.e2e
 CONSENT_TURNS = 3
 COURSE = load_courses(ROOT / "data").course("cuentas_claras")
+WORDS = load_lesson_words(ROOT / "data" / "lesson_words.yml")
 READY_SID = "HX6f708192a3b4c5d6e7f8091a2b3c4d5e"  # leccion_lista, data/whatsapp_templates.yml
 NINE = 9 * 60
 WORKER_WAIT_S = 150  # the cron job runs each minute (second 45), then the outbox drains
@@ -102,29 +105,37 @@ async def state(live: Stack, enrolment_id: int) -> tuple[LessonEnrolment, list[L
     return found
 
 
-async def settle_quiz_and_let_a_day_pass(live: Stack, enrolment_id: int, hours: ContactHours) -> datetime:
-    """The quiz answered right now, as the gateway's turn settles it (next_due_at: tomorrow's moment);
-    then a day passes: every time of the enrolment one day earlier. Returns the moment planned."""
-    now = utcnow()
-    planned = next_lesson_at(NINE, after=now, hours=hours)
+async def let_a_day_pass(live: Stack, enrolment_id: int) -> datetime:
+    """A day passes: every time of the enrolment and of its current lesson one day earlier. Returns the
+    moment the gateway's turn planned for the next lesson (before the move)."""
     day = timedelta(days=1)
 
-    async def work(session: Any) -> None:
+    async def work(session: Any) -> datetime:
         enrolment = await session.get(LessonEnrolment, enrolment_id)
         result = await session.scalar(
             select(LessonResult).where(
                 LessonResult.enrolment_id == enrolment_id, LessonResult.lesson_id == enrolment.current_lesson
             )
         )
-        result.answered_at, result.sent_at = now - day, result.sent_at - day
-        result.first_choice, result.right_on_try, result.tries = 0, 1, 1
-        enrolment.awaiting, enrolment.quiz_tries = "none", 0
-        enrolment.last_answer_at, enrolment.last_sent_at = now - day, enrolment.last_sent_at - day
+        planned: datetime = enrolment.next_due_at
+        result.answered_at, result.sent_at = result.answered_at - day, result.sent_at - day
+        enrolment.last_answer_at, enrolment.last_sent_at = (
+            enrolment.last_answer_at - day,
+            enrolment.last_sent_at - day,
+        )
         enrolment.next_due_at = planned - day
         await session.commit()
+        return planned
 
-    await read(live, work)
+    planned: datetime = await read(live, work)
     return planned
+
+
+async def answer(live: Stack, phone: str, text: str, seen: int, channel: str = "sms", **extra: str) -> str:
+    """The person's message through the webhook; the gateway's reply (``seen`` messages before it)."""
+    assert (await live.send(phone, text, channel=channel, **extra)).status_code == 200
+    sent = await live.wait_outbound(phone, seen + 1, channel=channel)
+    return "\n".join(str(message["body"]) for message in sent[seen:])
 
 
 def sms_parts(lesson_index: int) -> list[str]:
@@ -152,13 +163,20 @@ async def test_two_scheduled_lessons_by_sms_at_the_chosen_moment(live: Stack, sh
         (COURSE.lessons[1].id, True),
     ]
 
-    # TODO(lesson-flow): answer the quiz by text through the webhook ("1") once the turn is merged.
-    planned = await settle_quiz_and_let_a_day_pass(live, enrolment_id, shifted)
+    quiz, seen = COURSE.lessons[1].quiz, CONSENT_TURNS + len(second)
+    wrong = "2" if quiz.right_index == 0 else "1"
+    said = await answer(live, phone, wrong, seen)  # a wrong answer: the retry, never the answer
+    assert said.startswith(fold_to_gsm7(WORDS.retry)) and fold_to_gsm7(quiz.feedback_wrong) not in said
+    seen = len(await live.outbound(phone))
+    said = await answer(live, phone, str(quiz.right_index + 1), seen)  # right: feedback, the next moment
+    assert said.startswith(fold_to_gsm7(quiz.feedback_right)) and "SIGUIENTE" in said  # when the next comes
+    seen = len(await live.outbound(phone))
+    planned = await let_a_day_pass(live, enrolment_id)
     assert shifted.is_open(planned) and planned > utcnow() + timedelta(hours=12)  # tomorrow's moment
 
     third = sms_parts(2)
-    sent = await live.wait_outbound(phone, CONSENT_TURNS + len(second) + len(third), timeout_s=WORKER_WAIT_S)
-    assert [message["body"] for message in sent[CONSENT_TURNS + len(second) :]] == third
+    sent = await live.wait_outbound(phone, seen + len(third), timeout_s=WORKER_WAIT_S)
+    assert [message["body"] for message in sent[seen:]] == third
     enrolment, results = await state(live, enrolment_id)
     assert (enrolment.current_lesson, enrolment.next_lesson) == (COURSE.lessons[2].id, 3)
     assert [r.scheduled for r in results] == [False, True, True]
@@ -190,4 +208,10 @@ async def test_whatsapp_outside_the_window_gets_the_template(live: Stack, shifte
     enrolment, results = await state(live, enrolment_id)
     assert (enrolment.awaiting, enrolment.next_lesson, enrolment.next_due_at) == ("ready", 1, None)
     assert len(results) == 1  # the lesson follows the answer
-    # TODO(lesson-flow): press "Sí, envíela" (ButtonPayload /lesson_ready) → lesson 2 arrives.
+    seen = CONSENT_TURNS + 1
+    said = await answer(live, phone, "Sí, envíela", seen, channel="whatsapp", ButtonPayload="/lesson_ready")
+    assert COURSE.lessons[1].messages[0] in said
+    await live.wait_outbound(phone, seen + 1, channel="whatsapp")
+    enrolment, results = await state(live, enrolment_id)
+    assert (enrolment.awaiting, enrolment.current_lesson) == ("quiz", COURSE.lessons[1].id)
+    assert [r.scheduled for r in results] == [False, True]
