@@ -6,8 +6,12 @@ message → Rasa (scripted) → a reply of two SMS parts sent (the fake Twilio A
 Twilio's three status callbacks per part applied by the worker's status loop. The worker's engines
 (its async engine and its write lane) are probed with SQLAlchemy events (tests/write_probe.py).
 
-Before this change the turn took 5 write transactions (the claim; the replies and "answered"; the SID
-and status of each of the 2 parts, one transaction each; the status callbacks' batch): 3 + one per part.
+Before issue 8's last round the turn took 5 write transactions (the claim; the replies and "answered";
+the SID and status of each of the 2 parts, one transaction each; the status callbacks' batch), 3 + one
+per part, and ran 28 statements while holding the lock (the claim read the conversation's owner after
+its UPDATE, each part was its own INSERT, the callbacks' batch looked up each row between its writes).
+Now: 4 whatever the number of parts (the SIDs of a turn's parts in one transaction after the sends),
+each transaction one or two statements, and none reads after its first write.
 The first turn of a process compiles its statements: the probed turn is the conversation's second.
 """
 
@@ -115,4 +119,9 @@ async def test_an_ordinary_turn_costs_few_write_transactions(worker: Runtime) ->
     rows = await _outbound(worker)
     assert [(row.status, row.position) for row in rows[2:]] == [("delivered", 0), ("delivered", 1)]
     assert all(row.twilio_sid for row in rows)
-    assert len(probe.committed) == 5, probe.summary()
+    assert [t.engine for t in probe.committed] == ["worker", "worker", "worker", "lane"], probe.summary()
+    claim, replies, sids, callbacks = (t.statements for t in probe.committed)
+    assert claim == ["UPDATE"]  # the message "processing": reads (contact, owner) come before it
+    assert replies == ["INSERT", "UPDATE"]  # both parts in one INSERT, then "answered"
+    assert sids == ["UPDATE"]  # both parts' SIDs and statuses: one executemany
+    assert callbacks == ["INSERT", "UPDATE"]  # six callbacks: their events, then their rows
