@@ -25,7 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.db import conversations, messages
+from bot.db import conversations, messages, outbound_status
 from bot.db.models import Message, utcnow
 from bot.rasa_client import RasaClient
 from bot.runtime import Runtime, build_runtime
@@ -125,3 +125,31 @@ async def test_an_ordinary_turn_costs_few_write_transactions(worker: Runtime) ->
     assert replies == ["INSERT", "UPDATE"]  # both parts in one INSERT, then "answered"
     assert sids == ["UPDATE"]  # both parts' SIDs and statuses: one executemany
     assert callbacks == ["INSERT", "UPDATE"]  # six callbacks: their events, then their rows
+
+
+async def test_a_crash_before_the_parts_sids_are_recorded_sends_nothing_twice(
+    worker: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window the one transaction for all parts opens: Twilio took both parts, the worker died
+    before their SIDs were committed. The next job finds both "sending" and adopts what Twilio has."""
+    fake = attach_fake_twilio(worker)
+    fake.store.status_callbacks = False
+    conversation_id = await _inbound(worker, "SM" + "3" * 32)
+
+    async def dies(*_args: object) -> None:
+        raise RuntimeError("the worker died here")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(outbound_status, "mark_many_at_twilio", dies)
+        with pytest.raises(RuntimeError, match="died"):
+            await run_conversation(worker, _rasa([{"text": REPLY}]), conversation_id)
+    left = await _outbound(worker)
+    assert [(row.status, row.twilio_sid) for row in left] == [("sending", None), ("sending", None)]
+    at_twilio = fake.store.messages(to=PHONE)
+    assert len(at_twilio) == 2
+    assert await run_conversation(worker, _rasa([]), conversation_id) == 0  # the next job: leftovers only
+    assert len(fake.store.messages(to=PHONE)) == 2  # nothing sent again
+    by_body = {sent.body: sent.sid for sent in at_twilio}
+    after = await _outbound(worker)
+    assert [row.twilio_sid for row in after] == [by_body[row.body] for row in left]
+    assert all(row.status not in messages.UNSENT_OUTBOUND for row in after)  # at Twilio, at least queued
