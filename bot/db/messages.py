@@ -268,7 +268,7 @@ async def insert_outbound(session: AsyncSession, rows: Sequence[Message]) -> Non
     if not rows:
         return
     values = [{name: getattr(row, name) for name in _OUTBOUND_COLUMNS} for row in rows]
-    statement = insert(Message.__table__).values(values).returning(Message.id, Message.position)
+    statement = insert(Message).values(values).returning(Message.id, Message.position)
     ids = {position: id_ for id_, position in (await session.execute(statement)).all()}
     for row in rows:
         row.id = ids[row.position]
