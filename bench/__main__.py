@@ -73,6 +73,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-stub", action="store_true", help="skip the pipeline run with a stub Rasa")
     parser.add_argument("--no-access-log", action="store_true", help="start uvicorn with --no-access-log")
     parser.add_argument(
+        "--worker-priority",
+        choices=["low", "normal"],
+        default="low",
+        help="normal: start the worker without scripts/low_priority.sh (at the web's priority) while "
+        "rasa and actions stay low; low: as the Procfile",
+    )
+    parser.add_argument(
         "--web-workers", type=int, default=1, help="uvicorn worker processes for web (--workers)"
     )
     parser.add_argument(
@@ -147,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         + (["--workers", str(args.web_workers)] if args.web_workers > 1 else []),
         "profile": args.profile,
         "low_priority": not args.no_priorities,
+        "worker_low_priority": args.worker_priority == "low",
     }
     try:
         with asyncio.Runner(loop_factory=loop_factory) as runner:

@@ -121,7 +121,7 @@ async def ack_busy_phase(
     return {
         "seconds": args.ack_seconds,
         "worker": "running (web + worker + rasa + actions; the worker drains the backlog meanwhile)",
-        "priorities": "off" if args.no_priorities else "worker, rasa, actions under scripts/low_priority.sh",
+        "priorities": priorities(args),
         "worker_max_turns": args.worker_max_turns or "default (Settings)",
         "log_level": args.ack_log_level,
         "client_nice": args.client_nice,
@@ -129,6 +129,14 @@ async def ack_busy_phase(
         "full_turn_rate": full,
         "runs": runs,
     }
+
+
+def priorities(args: argparse.Namespace) -> str:
+    if args.no_priorities:
+        return "off"
+    if args.worker_priority == "normal":
+        return "rasa, actions under scripts/low_priority.sh; the worker at the web's priority"
+    return "worker, rasa, actions under scripts/low_priority.sh"
 
 
 def pool_for(app: App, args: argparse.Namespace) -> RawPool:

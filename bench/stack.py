@@ -104,9 +104,13 @@ class App:
     twilio_url: str = ""
     extra: dict[str, object] = field(default_factory=dict)
     low_priority: bool = True
+    # False (``--worker-priority normal``): the worker alone runs at the web's priority, Rasa and the
+    # action server stay low. An experiment: a worker that is never preempted by Rasa while it holds
+    # SQLite's write lock (the Procfile and compose keep it low).
+    worker_low_priority: bool = True
 
     def start_worker(self, profile: bool = False) -> None:
-        wrapper = LOW_PRIORITY if self.low_priority else []
+        wrapper = LOW_PRIORITY if self.low_priority and self.worker_low_priority else []
         command = [*wrapper, *python(self.logs / "worker.prof" if profile else None), "-m", "bot.worker"]
         self.worker = Process("worker", command, self.env, self.logs).start()
 
@@ -167,6 +171,7 @@ def start_app(
     profile: frozenset[str] = frozenset(),
     rasa_url: str | None = None,
     low_priority: bool = True,
+    worker_low_priority: bool = True,
     extra_env: dict[str, str] | None = None,
     twilio_apart: bool = False,
 ) -> App:
@@ -218,6 +223,7 @@ def start_app(
         backend, web_url, database_url, database_name, queue_name, env, logs, web, low_priority=low_priority
     )
     app.twilio_url = twilio_url
+    app.worker_low_priority = worker_low_priority
     if twilio_apart:
         command = [
             APP_PYTHON,

@@ -9,7 +9,10 @@ pending/sending --send--> queued/sent (SID recorded)
         --its sender's send rate (bot/send_rate.py): a proactive row waits for its slot, sleeping when
           it is near, or stays pending and the conversation's job comes back for it (SendPaced)
 A turn stores its replies as "sending" (one write fewer); a row found in "sending" by a later job was
-left by a crashed worker and is treated like "unknown".
+left by a crashed worker and is treated like "unknown". The SIDs and statuses of the rows one call
+sends are recorded together, in one transaction after the sends (also when a later row's send fails):
+a crash before that commit leaves them "sending", and the next job reconciles each with Twilio before
+any new attempt, as it did for a single row.
 
 Twilio's status callbacks race with the send's answer (they can arrive before it, or instead of it),
 so a send's outcome is written only to a row that is still "sending", and a row is claimed for a
@@ -83,14 +86,33 @@ async def send_rows(
     person is in the conversation right now (their message waits behind these rows): they go as replies.
     """
     sent = 0
-    for row in rows:
-        if await _send_one(runtime, row, contact, channel, fresh=fresh, pace=pace):
-            sent += 1
+    at_twilio: list[outbound_status.AtTwilio] = []
+    try:
+        for row in rows:
+            if await _send_one(runtime, row, contact, channel, fresh=fresh, pace=pace, at_twilio=at_twilio):
+                sent += 1
+    finally:  # also when a later row failed: what Twilio took is recorded
+        await _record_at_twilio(runtime, at_twilio)
     return sent
 
 
+async def _record_at_twilio(runtime: Runtime, rows: list[outbound_status.AtTwilio]) -> None:
+    """The SIDs and statuses of the rows Twilio took, in one transaction of one statement."""
+    if not rows:
+        return
+    async with runtime.sessions() as session, session.begin():
+        await outbound_status.mark_many_at_twilio(session, rows)
+
+
 async def _send_one(
-    runtime: Runtime, row: Message, contact: Contact, channel: str, *, fresh: bool, pace: bool
+    runtime: Runtime,
+    row: Message,
+    contact: Contact,
+    channel: str,
+    *,
+    fresh: bool,
+    pace: bool,
+    at_twilio: list[outbound_status.AtTwilio],
 ) -> bool:
     request = OutboundRequest(
         to=recipient_for(contact, channel),
@@ -148,10 +170,8 @@ async def _send_one(
     except TwilioRejected as exc:
         await _reject(runtime, row, contact, exc)
         return False
-    async with runtime.sessions() as session, session.begin():
-        await outbound_status.mark_at_twilio(
-            session, message_id=row.id, sid=result.sid, status=row_status_for(result.status)
-        )
+    status = outbound_status.at_least_floor(row_status_for(result.status))
+    at_twilio.append(outbound_status.AtTwilio(message_id=row.id, sid=result.sid, status=status, at=utcnow()))
     OUTBOUND_STATUS.labels(status=result.status).inc()
     log.info("outbound sent", outbound_id=row.id, conversation_id=row.conversation_id, status=result.status)
     return True

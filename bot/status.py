@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from bot.db import conversations
 from bot.db.engine import SessionFactory
 from bot.db.models import Conversation, utcnow
-from bot.db.status_writes import StatusApplied, apply_status_update
+from bot.db.status_writes import StatusApplied, apply_status_batch
 from bot.db.sync_lane import SyncLane
 from bot.handoff.tickets import close_on_opt_out
 from bot.logs import get_logger
@@ -36,9 +36,7 @@ async def apply_statuses(
 ) -> list[bool]:
     """Apply callbacks in arrival order, in one transaction (a burst costs one write, not one each)."""
     now = utcnow()
-    results = await lane.run(
-        lambda connection: [apply_status_update(connection, update, now) for update in updates]
-    )
+    results = await lane.run(lambda connection: apply_status_batch(connection, updates, now))
     return [await _after(sessions, update, applied) for update, applied in zip(updates, results, strict=True)]
 
 

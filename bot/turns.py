@@ -124,10 +124,11 @@ async def _drain(
         return 0, False
     while True:
         async with runtime.sessions() as session, session.begin():
+            # Reads first: on SQLite the write lock is taken at the claim's UPDATE, and held to the commit.
             contact = await session.get(Contact, conversation.contact_id)
-            claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
             # A consultant may have claimed (or handed back) the conversation since the last turn.
             owner = await ticket_queries.owner_of(session, conversation_id=conversation_id)
+            claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
             conversation.owner = owner or conversation.owner
         if contact is None:
             return turns, False

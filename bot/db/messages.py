@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Conversation, Message, utcnow
@@ -177,9 +177,48 @@ async def add_outbound(
     author_id: int | None = None,
     created_at: datetime | None = None,  # default now; a scheduled job passes its own clock's now
 ) -> Message:
+    message = outbound_row(
+        conversation_id=conversation_id,
+        reply_to_id=reply_to_id,
+        position=position,
+        body=body,
+        media_urls=media_urls,
+        encoding=encoding,
+        segments=segments,
+        status=status,
+        error_detail=error_detail,
+        purpose=purpose,
+        content_sid=content_sid,
+        content_variables=content_variables,
+        author_id=author_id,
+        created_at=created_at,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+def outbound_row(
+    *,
+    conversation_id: int,
+    reply_to_id: int | None,
+    position: int,
+    body: str,
+    media_urls: Sequence[str] = (),
+    encoding: str | None = None,
+    segments: int | None = None,
+    status: str = "pending",
+    error_detail: str | None = None,
+    purpose: str = "reply",
+    content_sid: str | None = None,
+    content_variables: dict[str, str] | None = None,
+    author_id: int | None = None,
+    created_at: datetime | None = None,
+) -> Message:
+    """An outbound row, not yet added: several added together are stored in one INSERT."""
     now = created_at or utcnow()
     sending = status == "sending"
-    message = Message(
+    return Message(
         conversation_id=conversation_id,
         direction="out",
         body=body,
@@ -199,9 +238,40 @@ async def add_outbound(
         content_variables=content_variables,
         author_id=author_id,
     )
-    session.add(message)
-    await session.flush()
-    return message
+
+
+_OUTBOUND_COLUMNS = (
+    "conversation_id",
+    "direction",
+    "body",
+    "media",
+    "status",
+    "reply_to_id",
+    "position",
+    "encoding",
+    "segments",
+    "error_detail",
+    "created_at",
+    "updated_at",
+    "send_started_at",
+    "attempts",
+    "purpose",
+    "content_sid",
+    "content_variables",
+    "author_id",
+)
+
+
+async def insert_outbound(session: AsyncSession, rows: Sequence[Message]) -> None:
+    """Store new outbound rows of one turn (``outbound_row``, distinct positions) in one INSERT; each
+    row gets its id. The rows stay outside the session: they are read, never changed through it."""
+    if not rows:
+        return
+    values = [{name: getattr(row, name) for name in _OUTBOUND_COLUMNS} for row in rows]
+    statement = insert(Message).values(values).returning(Message.id, Message.position)
+    ids = {position: id_ for id_, position in (await session.execute(statement)).all()}
+    for row in rows:
+        row.id = ids[row.position]
 
 
 async def stalled_inbound(

@@ -6,14 +6,31 @@ whose synchronous transaction builds the same statements). Ranks: bot/twilio_ada
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Message, utcnow
+from bot.db.models import Message, UTCDateTime, utcnow
 from bot.twilio_adapter.statuses import AT_TWILIO_FLOOR, STATUS_RANK, UNSENT_STATUSES
+
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+UNRANKED = 99  # a status we do not rank (none is stored today) never moves
 
 
 def sid_once(message_id: int, sid: str) -> Update:
@@ -118,3 +135,70 @@ async def snooze_unsent(session: AsyncSession, *, message_id: int, until: dateti
         .where(Message.id == message_id, Message.status.in_(UNSENT_STATUSES), Message.twilio_sid.is_(None))
         .values(updated_at=until)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AtTwilio:
+    """Twilio has a row's message: its SID, and the status to move the row forward to.
+
+    ``error_code``/``error_detail`` are written only with a move (a failed or undelivered callback)."""
+
+    message_id: int
+    sid: str
+    status: str
+    at: datetime
+    error_code: int | None = None
+    error_detail: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "row_id": self.message_id,
+            "sid": self.sid,
+            "target": self.status,
+            "target_rank": STATUS_RANK[self.status],
+            "at": self.at,
+            "new_error_code": self.error_code,
+            "new_error_detail": self.error_detail,
+        }
+
+
+def at_least_floor(status: str | None) -> str:
+    """The status a row with a SID moves to: Twilio's, or at least "queued"."""
+    return status if status is not None and past_floor(status) else AT_TWILIO_FLOOR
+
+
+def _at_twilio_statement() -> Update:
+    """One UPDATE per row, run as one executemany for a batch: keep the row's SID (set it once), move
+    its status forward only (its rank, from STATUS_RANK, below the target's) unless it has another SID.
+    Every SET expression reads the row as it was, so the status, ``updated_at`` and the error agree."""
+    rank = case(STATUS_RANK, value=MESSAGES.c.status, else_=UNRANKED)
+    sid = bindparam("sid", type_=String)
+    moving = and_(
+        rank < bindparam("target_rank", type_=Integer),
+        or_(MESSAGES.c.twilio_sid.is_(None), MESSAGES.c.twilio_sid == sid),
+    )
+    error_code = bindparam("new_error_code", type_=Integer)
+    with_error = and_(moving, error_code.is_not(None))
+    return (
+        update(MESSAGES)
+        .where(MESSAGES.c.id == bindparam("row_id", type_=Integer))
+        .values(
+            twilio_sid=func.coalesce(MESSAGES.c.twilio_sid, sid),
+            status=case((moving, bindparam("target", type_=String)), else_=MESSAGES.c.status),
+            updated_at=case((moving, bindparam("at", type_=UTCDateTime())), else_=MESSAGES.c.updated_at),
+            error_code=case((with_error, error_code), else_=MESSAGES.c.error_code),
+            error_detail=case(
+                (with_error, bindparam("new_error_detail", type_=String)), else_=MESSAGES.c.error_detail
+            ),
+        )
+    )
+
+
+AT_TWILIO = _at_twilio_statement()
+
+
+async def mark_many_at_twilio(session: AsyncSession, rows: Sequence[AtTwilio]) -> None:
+    """Several rows' SIDs and statuses in one statement (executemany), in the caller's transaction."""
+    if rows:
+        connection = await session.connection()
+        await connection.execute(AT_TWILIO, [row.params() for row in rows])
