@@ -20,6 +20,7 @@ from bot.handoff.tickets import close_on_opt_out, request_handoff, wait_for
 from bot.keywords import KeywordKind
 from bot.lessons.commands import LESSON_COMMANDS
 from bot.lessons.offering import offer_after_prequal
+from bot.lessons.turn import forget_conversations as forget_lesson_keys
 from bot.logs import get_logger
 from bot.menus import remember_menu
 from bot.my_data.answer import my_data_reply
@@ -243,6 +244,7 @@ async def delete_my_data(
         stored, menu = await add_replies(
             runtime, session, conversation, message, [confirmation], purpose="reply"
         )
+    await forget_lesson_keys(runtime, list(fresh))
     log.info("personal data erased", conversation_id=conversation.id, messages=erased)
     await remember_menu(runtime.redis, conversation.id, menu)
     try:

@@ -67,16 +67,33 @@ def _elsewhere_key(conversation_id: int) -> str:
     return f"famibot:lesson-elsewhere:{conversation_id}"
 
 
+async def forget_conversations(runtime: Runtime, conversation_ids: list[int]) -> None:
+    """After "borrar mis datos": the lessons' own Redis keys of these conversations go too."""
+    keys = [key(cid) for cid in conversation_ids for key in (_pending_key, _elsewhere_key)]
+    if keys:
+        await runtime.redis.delete(*keys)
+
+
 Answered = tuple[list[Message], tuple[Button, ...]]  # the reply rows stored, the turn's menu
+
+
+class _Elsewhere:
+    """A learner waiting on a question (a quiz, the rhythm) wrote something the lessons do not answer:
+    the message goes to Rasa, and what Rasa asks now takes the typed answers that follow."""
+
+
+ELSEWHERE: Final = _Elsewhere()
 
 
 async def lessons_turn(
     runtime: Runtime, conversation: Conversation, contact: Contact, message: Message
 ) -> list[Message] | None:
     answered = await _turn(runtime, conversation, contact, message)
-    if answered is None:
+    if answered is ELSEWHERE:  # only then a Redis write: nobody else's turn pays for the lessons
         moment = runtime.clock().isoformat()
         await runtime.redis.set(_elsewhere_key(conversation.id), moment, ex=ELSEWHERE_TTL_S)
+        return None
+    if not isinstance(answered, tuple):
         return None
     stored, menu = answered
     await remember_menu(runtime.redis, conversation.id, menu)  # after the commit, as every turn does
@@ -87,21 +104,22 @@ async def lessons_turn(
 
 async def _turn(
     runtime: Runtime, conversation: Conversation, contact: Contact, message: Message
-) -> Answered | None:
+) -> Answered | _Elsewhere | None:
     body = (message.body or "").strip()
     if not body and not message.button_payload:
         return None
     payload = message.button_payload or await resolve_choice(runtime.redis, conversation.id, body)
     if payload:
         return await _payload_turn(runtime, conversation, contact, message, payload)
-    menu = await remembered_menu(runtime.redis, conversation.id)
-    other_menu = menu_number(body) is not None and bool(menu)
-    raw = None if menu else await runtime.redis.get(_elsewhere_key(conversation.id))
-    elsewhere = datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
+    # Deferred transaction: the SELECT and the Redis reads take no write lock; _answer writes last.
     async with runtime.sessions() as session, session.begin():
         enrolment = await db.latest_enrolment(session, contact_id=contact.id)
         if enrolment is None or not _known(runtime, enrolment):
-            return None
+            return None  # not a learner: no Redis read or write on their account
+        menu = await remembered_menu(runtime.redis, conversation.id)
+        other_menu = menu_number(body) is not None and bool(menu)
+        raw = None if menu else await runtime.redis.get(_elsewhere_key(conversation.id))
+        elsewhere = datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
         asked_since = (
             elsewhere is not None
             and enrolment.last_sent_at is not None
@@ -109,7 +127,8 @@ async def _turn(
         )
         step = await _text_step(runtime, session, enrolment, body, other_menu=other_menu or asked_since)
         if step is None:
-            return None
+            waiting = enrolment.awaiting in ("quiz", "rhythm")
+            return ELSEWHERE if waiting and enrolment.status in ("active", "paused") else None
         return await _answer(runtime, session, conversation, message, step, enrolment)
 
 

@@ -86,7 +86,13 @@ async def _person(runtime: Runtime, fake: FakeTwilio) -> tuple[Conversation, Con
     assert conversation is not None and contact is not None and confirm is not None
     for key in tracker_keys(conversation.rasa_sender_id):  # the log, its head, the old format
         await runtime.redis.set(key, f'{{"text": "mi cedula es {CEDULA}"}}')
+    for key in _lesson_keys(conversation.id):  # a course being chosen, a question asked after a quiz
+        await runtime.redis.set(key, "cuentas_claras")
     return conversation, contact, confirm, {text_sid, photo_sid, confirm_sid, sent.sid}
+
+
+def _lesson_keys(conversation_id: int) -> list[str]:
+    return [f"famibot:lesson-course-asked:{conversation_id}", f"famibot:lesson-elsewhere:{conversation_id}"]
 
 
 def _at_twilio(fake: FakeTwilio) -> tuple[set[str], set[str]]:
@@ -107,6 +113,7 @@ async def test_erasure_deletes_the_rasa_tracker_and_every_copy_at_twilio(runtime
     assert reply.body == CONSENT.erased
     assert _at_twilio(fake) == (set(), set())  # messages (both ways) and media: gone at Twilio
     assert await runtime.redis.exists(*tracker_keys(old_sender)) == 0  # deleted now, not in 30 days
+    assert await runtime.redis.exists(*_lesson_keys(conversation.id)) == 0  # the lessons' own keys
     assert conversation.rasa_sender_id != old_sender
     assert media_files(runtime.settings.media_dir) == []
     assert [body for body in await _bodies(runtime)] == [ERASED] * 4 + [CONSENT.erased]

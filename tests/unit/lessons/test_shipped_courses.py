@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.gsm7 import fold_to_gsm7, is_gsm7, sms_size
-from bot.lessons.content import Lesson, load_courses
+from bot.lessons.content import Course, Lesson, load_courses
 from bot.text import normalise
 
 DATA = Path(__file__).resolve().parents[3] / "data"
@@ -89,3 +89,11 @@ def test_a_course_knows_its_lessons_in_order_and_the_one_after() -> None:
     assert course.next_lesson(ids[0]) == course.lesson(ids[1])
     assert course.next_lesson(ids[-1]) is None
     assert COURSES.course_of(ids[2]) is course
+
+
+@pytest.mark.parametrize("course", COURSES.courses, ids=lambda course: course.id)
+def test_the_right_answer_is_not_always_in_the_same_place(course: Course) -> None:
+    """A learner who always answers "1" (or always "b") must not pass a course by guessing."""
+    places = [[option.right for option in lesson.quiz.options].index(True) for lesson in course.lessons]
+    assert len(set(places)) >= 2, f"{course.id}: the right answer is always option {places[0] + 1}"
+    assert max(places.count(place) for place in set(places)) <= 3, f"{course.id}: {places}"
