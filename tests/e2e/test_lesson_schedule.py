@@ -31,6 +31,7 @@ from bot.lessons.words import load_lesson_words
 from bot.rendering import render_turn
 from tests.e2e.conftest import ROOT, Stack, new_phone
 from tests.e2e.repayments import HOURS, consented, read
+from tests.lessons_answers import right_index, right_number, wrong_number
 from webhooks.dev.simulator import DEFAULT_PROFILE
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +84,7 @@ async def enrol(live: Stack, phone: str, *, due: datetime) -> int:
         session.add(
             LessonResult(
                 enrolment_id=enrolment.id, lesson_id=COURSE.lessons[0].id, scheduled=False, sent_at=earlier,
-                answered_at=earlier, first_choice=0, right_on_try=1, tries=1,
+                answered_at=earlier, first_choice=right_index(COURSE.lessons[0].id), right_on_try=1, tries=1,
             )
         )  # fmt: skip
         await session.commit()
@@ -163,12 +164,12 @@ async def test_two_scheduled_lessons_by_sms_at_the_chosen_moment(live: Stack, sh
         (COURSE.lessons[1].id, True),
     ]
 
-    quiz, seen = COURSE.lessons[1].quiz, CONSENT_TURNS + len(second)
-    wrong = "2" if quiz.right_index == 0 else "1"
-    said = await answer(live, phone, wrong, seen)  # a wrong answer: the retry, never the answer
+    lesson_id, quiz, seen = COURSE.lessons[1].id, COURSE.lessons[1].quiz, CONSENT_TURNS + len(second)
+    wrong = str(wrong_number(lesson_id))  # a wrong answer: the retry, never the answer
+    said = await answer(live, phone, wrong, seen)
     assert said.startswith(fold_to_gsm7(WORDS.retry)) and fold_to_gsm7(quiz.feedback_wrong) not in said
     seen = len(await live.outbound(phone))
-    said = await answer(live, phone, str(quiz.right_index + 1), seen)  # right: feedback, the next moment
+    said = await answer(live, phone, str(right_number(lesson_id)), seen)  # right: feedback, the next moment
     assert said.startswith(fold_to_gsm7(quiz.feedback_right)) and "SIGUIENTE" in said  # when the next comes
     seen = len(await live.outbound(phone))
     planned = await let_a_day_pass(live, enrolment_id)

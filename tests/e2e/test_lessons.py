@@ -1,8 +1,9 @@
 """A course end to end on both channels (issue 13): the real model, action server, worker, web and
 database. "quiero aprender" → the courses → "2" (Cuentas claras) → the lessons' authorisation → the first
-lesson → a wrong answer ("b": the retry, never the answer) → the right one in words → the rhythm
+lesson → a wrong answer by its letter (the retry, never the answer) → the right one in words → the rhythm
 question → "en la tarde" → the confirmation; "siguiente" → lesson 2; "como voy" → progress; then
-"siguiente" and right answers to the end: the completion code in the reply and in the database.
+"siguiente" and right answers by number to the end: the completion code in the reply and in the
+database. The answers' places come from data/lessons/ (tests/lessons_answers.py).
 Scheduled delivery is the scheduler's e2e (bot/lessons/dispatch.py)."""
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from bot.db.lesson_models import LessonEnrolment
 from bot.db.models import Contact
 from bot.gsm7 import fold_to_gsm7, sms_size
 from bot.lessons.words import load_lessons
+from bot.text import fold_accents
 from tests.e2e.conftest import Stack, new_phone
 from tests.e2e.test_payments_dialogue import run_sql
+from tests.lessons_answers import right_number, right_title, wrong_letter
 
 pytestmark = pytest.mark.e2e
 LESSONS = load_lessons(Path(__file__).resolve().parents[2] / "data")
@@ -60,10 +63,10 @@ async def test_a_course_from_quiero_aprender_to_the_completion_code(live: Stack,
     for text in [*first.messages, first.quiz.question]:
         assert said_as(channel, text) in said
 
-    said = await say("b")
+    said = await say(wrong_letter(first.id))
     assert said_as(channel, WORDS.retry) in said and said_as(channel, first.quiz.question) in said
     assert said_as(channel, first.quiz.feedback_wrong) not in said
-    said = await say("para saber si gana")
+    said = await say(fold_accents(right_title(first.id)).lower())  # the right one, in words
     assert said_as(channel, first.quiz.feedback_right) in said
     assert said_as(channel, WORDS.rhythm_question) in said
 
@@ -79,7 +82,7 @@ async def test_a_course_from_quiero_aprender_to_the_completion_code(live: Stack,
         if position > 1:
             said = await say("siguiente")
             assert said_as(channel, lesson.quiz.question) in said
-        said = await say(str(lesson.quiz.right_index + 1))
+        said = await say(str(right_number(lesson.id)))
         assert said_as(channel, lesson.quiz.feedback_right) in said
     code = re.search(r"CL-[0-9A-Z]{6}", said)
     assert code is not None, said

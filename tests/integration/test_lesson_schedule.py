@@ -25,6 +25,7 @@ from bot.menus import resolve_choice
 from bot.runtime import build_runtime
 from bot.worker import run_conversation_job
 from tests.integration.reminders_setup import Live, borrower, live_app
+from tests.lessons_answers import right_index
 from tests.unit.test_contact_hours import bogota
 
 COURSE = "cuentas_claras"
@@ -75,7 +76,7 @@ async def learner(
         session.add(
             LessonResult(
                 enrolment_id=enrolment.id, lesson_id="separar_la_plata", scheduled=False, sent_at=monday,
-                answered_at=monday, first_choice=0, right_on_try=1, tries=1,
+                answered_at=monday, first_choice=right_index("separar_la_plata"), right_on_try=1, tries=1,
             )
         )  # fmt: skip
         if awaiting == "quiz":

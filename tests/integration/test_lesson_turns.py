@@ -15,8 +15,17 @@ from bot.gsm7 import fold_to_gsm7, sms_size
 from bot.lessons.delivery import answer_payload, enrol_payload
 from bot.lessons.payloads import consent_payload, leave_payload, rhythm_payload
 from bot.runtime import Runtime
+from bot.text import fold_accents
 from tests.integration.documents_setup import Dialogue, person, say
 from tests.integration.fake_twilio_app import attach_fake_twilio
+from tests.lessons_answers import (
+    right_index,
+    right_number,
+    right_title,
+    wrong_index,
+    wrong_letter,
+    wrong_number,
+)
 
 # Tuesday 1 December 2026, 10:00 in Bogotá.
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -31,6 +40,11 @@ async def enrolment_of(runtime: Runtime, course_id: str = "cuentas_claras") -> L
         found = await session.scalar(select(LessonEnrolment).where(LessonEnrolment.course_id == course_id))
     assert found is not None
     return found
+
+
+def typed_words(lesson_id: str) -> str:
+    """The right option's words as a person types them: lower case, no accents."""
+    return fold_accents(right_title(lesson_id)).lower()
 
 
 async def results(runtime: Runtime) -> list[LessonResult]:
@@ -57,10 +71,11 @@ async def test_a_course_on_sms_from_the_list_to_the_completion_code(runtime: Run
         assert sms(text) in said
     assert all(sms_size(part).encoding == "GSM-7" for part in said.split("\n\n"))
 
-    said = await say(runtime, dialogue, fake, chat, body="b")  # wrong: retry, the answer not revealed
+    wrong = wrong_letter(first.id)  # a letter; wrong: the retry, the answer not revealed
+    said = await say(runtime, dialogue, fake, chat, body=wrong)
     assert said.startswith(sms(words.retry)) and sms(first.quiz.question) in said
     assert sms(first.quiz.feedback_wrong) not in said and sms(first.quiz.feedback_right) not in said
-    said = await say(runtime, dialogue, fake, chat, body="para saber si gana")  # right, by its words
+    said = await say(runtime, dialogue, fake, chat, body=typed_words(first.id))  # right, by its words
     assert said.startswith(sms(first.quiz.feedback_right)) and sms(words.rhythm_question) in said
     assert "1. En la mañana\n2. En la tarde\n3. En la noche\n4. Cuando yo la pida" in said
 
@@ -81,7 +96,7 @@ async def test_a_course_on_sms_from_the_list_to_the_completion_code(runtime: Run
         if lesson is not course.lessons[1]:
             said = await say(runtime, dialogue, fake, chat, body="siguiente")
             assert sms(lesson.quiz.question) in said
-        said = await say(runtime, dialogue, fake, chat, body="1")
+        said = await say(runtime, dialogue, fake, chat, body=str(right_number(lesson.id)))
         assert said.startswith(sms(lesson.quiz.feedback_right))
     code = re.search(r"CL-[0-9A-Z]{6}", said)
     assert code is not None and said.endswith(sms(words.finished.format(course=course.title, code=code[0])))
@@ -90,7 +105,9 @@ async def test_a_course_on_sms_from_the_list_to_the_completion_code(runtime: Run
     assert enrolment.finished_at is not None
     rows = await results(runtime)
     assert [row.lesson_id for row in rows] == [lesson.id for lesson in course.lessons]
-    assert [(row.tries, row.first_choice, row.right_on_try) for row in rows] == [(2, 1, 2)] + [(1, 0, 1)] * 4
+    assert [(row.tries, row.first_choice, row.right_on_try) for row in rows] == [
+        (2, wrong_index(first.id), 2)
+    ] + [(1, right_index(lesson.id), 1) for lesson in course.lessons[1:]]
     assert len(dialogue.calls) == 1  # only "quiero aprender" reached Rasa
     async with runtime.sessions() as session:
         consent = await session.scalar(select(Consent).where(Consent.kind == "lessons"))
@@ -108,7 +125,7 @@ async def test_whatsapp_buttons_two_wrong_answers_an_old_button_pause_resume_and
     said = await say(runtime, dialogue, fake, chat, button=consent_payload(True))
     first = course.lessons[0]
     assert said.startswith("¡Bienvenido al curso Costos y precios!") and first.quiz.question in said
-    wrong = 2 if first.quiz.right_index == 0 else 1
+    wrong = wrong_number(first.id)
     said = await say(runtime, dialogue, fake, chat, button=answer_payload(first.id, wrong))
     assert said.startswith(words.retry)
     said = await say(runtime, dialogue, fake, chat, button=answer_payload(first.id, wrong))
@@ -153,10 +170,9 @@ async def test_a_number_for_a_later_menu_is_that_menus_and_not_the_quiz(runtime:
     assert [call["message"] for call in dialogue.calls] == ["menu", "/ask_payment_info"]
     enrolment = await enrolment_of(runtime)
     assert (enrolment.awaiting, enrolment.quiz_tries) == ("quiz", 0)
-    said = await say(runtime, dialogue, fake, chat, body="para saber si gana")  # words still answer it
-    assert said.startswith(
-        sms(runtime.lessons.courses.course("cuentas_claras").lessons[0].quiz.feedback_right)
-    )
+    first = runtime.lessons.courses.course("cuentas_claras").lessons[0]
+    said = await say(runtime, dialogue, fake, chat, body=typed_words(first.id))  # words still answer it
+    assert said.startswith(sms(first.quiz.feedback_right))
 
 
 async def test_a_question_without_buttons_asked_after_the_quiz_takes_the_typed_number(
@@ -169,14 +185,15 @@ async def test_a_question_without_buttons_asked_after_the_quiz_takes_the_typed_n
     await say(runtime, dialogue, fake, chat, button=enrol_payload("cuentas_claras"))
     await say(runtime, dialogue, fake, chat, body="acepto")
     await runtime.redis.delete(f"famibot:menu:{chat}")  # an hour later: the quiz's menu is forgotten
-    said = await say(runtime, dialogue, fake, chat, body="2")  # nothing asked since: the quiz's answer
+    wrong, right = str(wrong_number(first.id)), str(right_number(first.id))
+    said = await say(runtime, dialogue, fake, chat, body=wrong)  # nothing asked since: the quiz's answer
     assert said.startswith(sms(runtime.lessons.words.retry))
     await say(runtime, dialogue.then({"text": "¿Cuántos años tiene?"}), fake, chat, body="quiero un credito")
-    await say(runtime, dialogue, fake, chat, body="3")  # the loan question's answer, not the quiz's
+    await say(runtime, dialogue, fake, chat, body=right)  # the loan question's answer, not the quiz's
     assert len(dialogue.calls) == 2  # to Rasa (as "/show_menu" here: the scripted Rasa runs no form)
     assert (await enrolment_of(runtime)).quiz_tries == 1
     said = await say(runtime, dialogue, fake, chat, body="como voy")  # the quiz again, with its menu
-    said = await say(runtime, dialogue, fake, chat, body="1")
+    said = await say(runtime, dialogue, fake, chat, body=right)
     assert said.startswith(sms(first.quiz.feedback_right))
 
 
@@ -204,8 +221,8 @@ async def test_an_hour_the_law_does_not_allow_is_refused_with_the_allowed_range(
     chat = await person(runtime, phone="+573001112277", channel="whatsapp")
     await say(runtime, dialogue, fake, chat, button=enrol_payload(course.id))
     await say(runtime, dialogue, fake, chat, button=consent_payload(True))
-    right = course.lessons[0].quiz.right_index + 1
-    await say(runtime, dialogue, fake, chat, button=answer_payload(course.lessons[0].id, right))
+    first = course.lessons[0].id
+    await say(runtime, dialogue, fake, chat, button=answer_payload(first, right_number(first)))
     said = await say(runtime, dialogue, fake, chat, body="a las 9 de la noche")
     assert said.startswith(
         "A las 9:00 p. m. no enviamos mensajes. Escoja una hora entre las 7:00 a. m. y las 7:00 p. m."
@@ -223,7 +240,8 @@ async def test_switching_pauses_the_course_and_coming_back_starts_where_it_was(r
     chat = await person(runtime, phone="+573001112299", channel="whatsapp")
     await say(runtime, dialogue, fake, chat, button=enrol_payload("cuentas_claras"))
     await say(runtime, dialogue, fake, chat, button=consent_payload(True))
-    await say(runtime, dialogue, fake, chat, body="1")
+    first = courses.course("cuentas_claras").lessons[0].id
+    await say(runtime, dialogue, fake, chat, body=str(right_number(first)))
     await say(runtime, dialogue, fake, chat, body="cuando yo la pida")
     said = await say(runtime, dialogue, fake, chat, body="cambiar de curso")
     assert said.startswith(words.switch_question.format(course="Cuentas claras"))
@@ -253,7 +271,7 @@ async def test_the_ready_template_answered_yes_sends_the_scheduled_lesson_and_la
     chat = await person(runtime, phone="+573001112200", channel="whatsapp")
     await say(runtime, dialogue, fake, chat, button=enrol_payload(course.id))
     await say(runtime, dialogue, fake, chat, button=consent_payload(True))
-    await say(runtime, dialogue, fake, chat, body="1")
+    await say(runtime, dialogue, fake, chat, body=str(right_number(course.lessons[0].id)))
     await say(runtime, dialogue, fake, chat, body="en la mañana")
 
     async def ready() -> None:  # what the scheduler does outside the WhatsApp window
@@ -284,6 +302,6 @@ async def test_an_answer_after_the_nudge_resumes_the_course(runtime: Runtime) ->
         found = await session.scalar(select(LessonEnrolment))
         assert found is not None
         found.status, found.pause_reason = "paused", "no_answer"
-    said = await say(runtime, dialogue, fake, chat, body="para saber si gana")
+    said = await say(runtime, dialogue, fake, chat, body=typed_words(course.lessons[0].id))
     assert said.startswith(sms(course.lessons[0].quiz.feedback_right))
     assert (await enrolment_of(runtime)).status == "active"

@@ -21,6 +21,7 @@ from bot.lessons.moments import allowed_range, clock_text, day_text
 from bot.lessons.payloads import consent_payload, leave_payload, parse_payload, rhythm_payload
 from bot.lessons.words import load_lessons
 from tests.conftest import ROOT
+from tests.lessons_answers import other_wrong_index, right_index, right_title, wrong_index
 
 LESSONS = load_lessons(ROOT / "data")
 WORDS = LESSONS.words
@@ -41,6 +42,15 @@ def sent(position: int, *, rhythm: str | None = None, minute: int | None = None)
 
 def result(position: int) -> LessonResult:
     return LessonResult(enrolment_id=1, lesson_id=COURSE.lessons[position].id, tries=0)
+
+
+def right(position: int) -> int:
+    """The right option (0-based) of lesson ``position``'s quiz, as data/lessons/ has it."""
+    return right_index(COURSE.lessons[position].id)
+
+
+def wrong(position: int) -> int:
+    return wrong_index(COURSE.lessons[position].id)
 
 
 @pytest.mark.parametrize(
@@ -68,35 +78,38 @@ def test_day_text_in_local_dates(moment: datetime, text: str) -> None:
 def test_a_right_answer_to_the_first_lesson_asks_the_rhythm_once() -> None:
     enrolment, row = sent(0), result(0)
     step = answer_quiz(
-        WORDS, enrolment, COURSE, COURSE.lessons[0], row, 0, now=TUESDAY_10, hours=HOURS, code=None
+        WORDS, enrolment, COURSE, COURSE.lessons[0], row, right(0), now=TUESDAY_10, hours=HOURS, code=None
     )
     assert [reply.text for reply in step.replies] == [
         COURSE.lessons[0].quiz.feedback_right,
         WORDS.rhythm_question,
     ]
-    assert (enrolment.awaiting, row.tries, row.first_choice, row.right_on_try) == ("rhythm", 1, 0, 1)
+    assert (enrolment.awaiting, row.tries, row.first_choice, row.right_on_try) == ("rhythm", 1, right(0), 1)
     assert step.lesson is None and len(step.replies[-1].buttons) == 4
 
 
 def test_a_first_wrong_answer_retries_without_the_answer_and_a_second_tells_it() -> None:
     enrolment, row, lesson = sent(2, rhythm="on_demand"), result(2), COURSE.lessons[2]
-    step = answer_quiz(WORDS, enrolment, COURSE, lesson, row, 1, now=TUESDAY_10, hours=HOURS, code=None)
+    first, second = wrong_index(lesson.id), other_wrong_index(lesson.id)
+    step = answer_quiz(WORDS, enrolment, COURSE, lesson, row, first, now=TUESDAY_10, hours=HOURS, code=None)
     texts = [reply.text for reply in step.replies]
     assert texts == [WORDS.retry, lesson.quiz.question] and (enrolment.awaiting, enrolment.quiz_tries) == (
         "quiz",
         1,
     )
-    assert all(lesson.quiz.options[lesson.quiz.right_index].title not in text for text in texts)
-    step = answer_quiz(WORDS, enrolment, COURSE, lesson, row, 2, now=TUESDAY_10, hours=HOURS, code=None)
+    assert all(right_title(lesson.id) not in text for text in texts)
+    step = answer_quiz(WORDS, enrolment, COURSE, lesson, row, second, now=TUESDAY_10, hours=HOURS, code=None)
     assert [reply.text for reply in step.replies] == [lesson.quiz.feedback_wrong, WORDS.next_on_demand]
-    assert (row.tries, row.first_choice, row.right_on_try, enrolment.awaiting) == (2, 1, None, "none")
+    assert (row.tries, row.first_choice, row.right_on_try, enrolment.awaiting) == (2, first, None, "none")
 
 
 def test_a_wrong_then_right_answer_counts_the_second_try() -> None:
     enrolment, row, lesson = sent(1, rhythm="daily", minute=840), result(1), COURSE.lessons[1]
-    answer_quiz(WORDS, enrolment, COURSE, lesson, row, 2, now=TUESDAY_10, hours=HOURS, code=None)
-    step = answer_quiz(WORDS, enrolment, COURSE, lesson, row, 0, now=TUESDAY_10, hours=HOURS, code=None)
-    assert (row.tries, row.first_choice, row.right_on_try) == (2, 2, 2)
+    answer_quiz(WORDS, enrolment, COURSE, lesson, row, wrong(1), now=TUESDAY_10, hours=HOURS, code=None)
+    step = answer_quiz(
+        WORDS, enrolment, COURSE, lesson, row, right(1), now=TUESDAY_10, hours=HOURS, code=None
+    )
+    assert (row.tries, row.first_choice, row.right_on_try) == (2, wrong(1), 2)
     assert enrolment.next_due_at == datetime(2026, 12, 2, 19, 0, tzinfo=UTC)  # Wednesday 14:00 Bogotá
     assert step.replies[-1].text == WORDS.next_daily.format(day="mañana", time="2:00 p. m.")
 
@@ -105,16 +118,16 @@ def test_the_daily_lesson_after_a_saturday_answer_keeps_its_moment_on_monday() -
     # Sunday is closed: bot/lessons/schedule.py keeps the chosen 18:00, on Monday.
     enrolment, row = sent(1, rhythm="daily", minute=1080), result(1)
     step = answer_quiz(
-        WORDS, enrolment, COURSE, COURSE.lessons[1], row, 0, now=SATURDAY_10, hours=HOURS, code=None
+        WORDS, enrolment, COURSE, COURSE.lessons[1], row, right(1), now=SATURDAY_10, hours=HOURS, code=None
     )
     assert enrolment.next_due_at == datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
     assert "el lunes 7 de diciembre hacia las 6:00 p. m." in (step.replies[-1].text)
 
 
 def test_the_last_quiz_settled_finishes_the_course_with_the_code() -> None:
-    enrolment, row = sent(4, rhythm="daily", minute=540), result(4)
+    enrolment, row, lesson = sent(4, rhythm="daily", minute=540), result(4), COURSE.lessons[4]
     step = answer_quiz(
-        WORDS, enrolment, COURSE, COURSE.lessons[4], row, 0, now=TUESDAY_10, hours=HOURS, code="CL-7K3M9P"
+        WORDS, enrolment, COURSE, lesson, row, right(4), now=TUESDAY_10, hours=HOURS, code="CL-7K3M9P"
     )
     assert step.replies[-1].text == WORDS.finished.format(course=COURSE.title, code="CL-7K3M9P")
     assert (enrolment.status, enrolment.completion_code, enrolment.finished_at) == (
@@ -128,7 +141,9 @@ def test_the_last_quiz_settled_finishes_the_course_with_the_code() -> None:
 def test_an_answer_while_paused_for_no_answer_resumes_the_course() -> None:
     enrolment, row = sent(1, rhythm="on_demand"), result(1)
     enrolment.status, enrolment.pause_reason = "paused", "no_answer"
-    answer_quiz(WORDS, enrolment, COURSE, COURSE.lessons[1], row, 0, now=TUESDAY_10, hours=HOURS, code=None)
+    answer_quiz(
+        WORDS, enrolment, COURSE, COURSE.lessons[1], row, right(1), now=TUESDAY_10, hours=HOURS, code=None
+    )
     assert (enrolment.status, enrolment.pause_reason) == ("active", None)
 
 
