@@ -17,7 +17,8 @@ SCHEDULING = "lesson_scheduling"
 
 def start(ctx: dict[str, Any], runtime: Runtime) -> None:
     """At the worker's start: the courses, the scheduler's words and the ready template, checked."""
-    ctx[SCHEDULING] = load_lesson_scheduling(runtime.settings.data_dir, runtime.templates)
+    settings = runtime.settings
+    ctx[SCHEDULING] = load_lesson_scheduling(settings.data_dir, runtime.templates, runtime.lessons.courses)
 
 
 async def scheduled_lessons_job(ctx: dict[str, Any]) -> int:

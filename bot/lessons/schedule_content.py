@@ -110,10 +110,13 @@ class LessonScheduling:
     schedule: LessonSchedule
 
 
-def load_lesson_scheduling(data_dir: Path, templates: WhatsAppTemplates) -> LessonScheduling:
-    """At start-up: a broken course file, schedule file or ready template stops the worker."""
-    # TODO(lesson-flow): use ``runtime.lessons`` (the courses the gateway loads) once it exists.
-    courses = load_courses(data_dir)
+def load_lesson_scheduling(
+    data_dir: Path, templates: WhatsAppTemplates, courses: Courses | None = None
+) -> LessonScheduling:
+    """At start-up: a broken course file, schedule file or ready template stops the worker.
+    ``courses``: the ones the runtime loaded (``runtime.lessons.courses``); read from ``data_dir``
+    when not given (tests of the schedule alone)."""
+    courses = load_courses(data_dir) if courses is None else courses
     schedule = load_lesson_schedule(data_dir)
     ready_template(schedule, templates)
     return LessonScheduling(courses, schedule)
