@@ -59,7 +59,7 @@ async def test_a_course_from_quiero_aprender_to_the_completion_code(live: Stack,
     assert said_as(channel, "necesita su autorización") in said
     said = await say("acepto")
     first = COURSE.lessons[0]
-    assert said_as(channel, "¡Bienvenido al curso Cuentas claras!") in said
+    assert said_as(channel, "¡Le damos la bienvenida al curso Cuentas claras!") in said
     for text in [*first.messages, first.quiz.question]:
         assert said_as(channel, text) in said
 

@@ -66,7 +66,7 @@ async def test_a_course_on_sms_from_the_list_to_the_completion_code(runtime: Run
     assert "necesita su autorizacion" in said and "1. Acepto\n2. No acepto" in said
     said = await say(runtime, dialogue, fake, chat, body="si acepto")
     first = course.lessons[0]
-    assert said.startswith("¡Bienvenido al curso Cuentas claras! Son 5 lecciones cortas.")
+    assert said.startswith("¡Le damos la bienvenida al curso Cuentas claras! Son 5 lecciones cortas.")
     for text in [*first.messages, first.quiz.question]:
         assert sms(text) in said
     assert all(sms_size(part).encoding == "GSM-7" for part in said.split("\n\n"))
@@ -124,7 +124,9 @@ async def test_whatsapp_buttons_two_wrong_answers_an_old_button_pause_resume_and
     await say(runtime, dialogue, fake, chat, button=enrol_payload(course.id))
     said = await say(runtime, dialogue, fake, chat, button=consent_payload(True))
     first = course.lessons[0]
-    assert said.startswith("¡Bienvenido al curso Costos y precios!") and first.quiz.question in said
+    assert (
+        said.startswith("¡Le damos la bienvenida al curso Costos y precios!") and first.quiz.question in said
+    )
     wrong = wrong_number(first.id)
     said = await say(runtime, dialogue, fake, chat, button=answer_payload(first.id, wrong))
     assert said.startswith(words.retry)
@@ -247,7 +249,7 @@ async def test_switching_pauses_the_course_and_coming_back_starts_where_it_was(r
     assert said.startswith(words.switch_question.format(course="Cuentas claras"))
     assert "Costos y precios" in said and "Vender más" in said and "1. Cuentas claras" not in said
     said = await say(runtime, dialogue, fake, chat, body="vender mas")  # the option's words
-    assert said.startswith("¡Bienvenido al curso Vender más!")
+    assert said.startswith("¡Le damos la bienvenida al curso Vender más!")
     left = await enrolment_of(runtime, "cuentas_claras")
     assert (left.status, left.pause_reason) == ("paused", "switched")
     said = await say(runtime, dialogue, fake, chat, button=enrol_payload("cuentas_claras"))
