@@ -23,6 +23,7 @@ from bot.documents.reasons import load_rejection_reasons
 from bot.handoff.rules import load_branches
 from tests.e2e.conftest import Stack, new_phone
 from tests.e2e.test_console_ui import PASSWORD, SCREENSHOTS, _db_call
+from tests.e2e.test_lesson_schedule import shifted  # noqa: F401  (the fixture, used by name below)
 from tests.e2e.test_simulator_ui import CHROMIUM, FLAGS
 from tests.webhooks.console.documents_seed import seed_documents
 
@@ -31,6 +32,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 @pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+@pytest.mark.usefixtures("shifted")  # the re-ask is proactive: the worker judges now a weekday at 10:00
 async def test_consultant_sends_a_document_back_and_the_person_is_asked_again(live: Stack) -> None:
     branches = load_branches(DATA)
     branch = branches.default_branch
