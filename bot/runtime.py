@@ -74,7 +74,8 @@ class Runtime:
         await self.engine.dispose()
 
 
-async def build_runtime(settings: Settings) -> Runtime:
+async def build_runtime(settings: Settings, *, web: bool = False) -> Runtime:
+    """The process's parts; ``web``: the webhook's process keeps SQLite off its event loop's thread."""
     # Content is validated here: a broken data file stops the process at start, not mid-conversation.
     keywords = load_keyword_rules(settings.data_dir / "keywords.yml")
     templates = load_templates(settings.data_dir / "whatsapp_templates.yml")
@@ -99,7 +100,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     lessons = load_lessons(settings.data_dir)
     rule_ids = [rule.id for rule in prequal.rules.rules]
     lesson_offers = load_lesson_offers(settings.data_dir, courses=lessons.courses, rule_ids=rule_ids)
-    engine = make_engine(settings)
+    engine = make_engine(settings, sqlite_inline=not web)
     lane = SyncLane(settings.sync_database_url)
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url),

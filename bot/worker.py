@@ -25,6 +25,7 @@ from bot.db.models import Conversation, utcnow
 from bot.deferred import release_deferred
 from bot.documents.reminder_job import send_document_reminders
 from bot.handoff.rasa_context import tell_rasa
+from bot.heap import freeze_startup_heap, thaw_heap
 from bot.lessons import jobs as lesson_jobs
 from bot.logs import configure_logging, get_logger
 from bot.outbox import SendRetryLater
@@ -75,6 +76,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     if "worker" in ctx:
         ctx["doorbell"] = asyncio.create_task(answer_doorbell(ctx["worker"], runtime, settings.queue_name))
         ctx["statuses"] = asyncio.create_task(apply_statuses_forever(runtime))  # bot/status_queue.py
+    freeze_startup_heap()  # bot/heap.py: a full collection while holding SQLite's lock stalled acks
     log.info("worker started", queue=settings.queue_name)
 
 
@@ -88,6 +90,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     runtime: Runtime | None = ctx.get("runtime")
     if runtime is not None:
         await runtime.close()
+    thaw_heap()
 
 
 async def answer_doorbell(worker: Worker, runtime: Runtime, queue_name: str) -> None:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from bot.heap import freeze_startup_heap, thaw_heap
 from bot.logs import configure_logging, get_logger
 from bot.runtime import build_runtime
 from bot.settings import Settings
@@ -23,15 +24,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await build_runtime(settings)
+        runtime = await build_runtime(settings, web=True)
         app.state.runtime = runtime
         # The write lane's thread runs Python too: let the event loop (Twilio waiting for its ack)
         # take the GIL back after 1 ms instead of CPython's default 5 ms.
         sys.setswitchinterval(0.001)
+        freeze_startup_heap()  # bot/heap.py: a full collection stalled the acks
         try:
             yield
         finally:
             await runtime.close()
+            thaw_heap()
 
     # FastAPI's own /docs and /openapi.json are off: api_docs serves them as a dev tool.
     app = FastAPI(title="famibot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from bot.db.engine import sqlite_pragmas
+from bot.db.engine import no_busy_timeout, sqlite_pragmas
 
 T = TypeVar("T")
 URGENT, LATER = 0, 1  # an inbound message (Twilio waits for its ack) goes before status callbacks
@@ -45,7 +45,7 @@ class SyncLane:
                 sync_url, connect_args={"timeout": 0, "check_same_thread": False}, pool_size=1
             )
             event.listen(self.engine, "connect", sqlite_pragmas)
-            event.listen(self.engine, "connect", _no_busy_timeout)
+            event.listen(self.engine, "connect", no_busy_timeout)
         else:
             self.engine = create_engine(sync_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
         self._queue: queue.PriorityQueue[tuple[int, int, Any, Any, Any]] = queue.PriorityQueue()
@@ -100,12 +100,6 @@ class SyncLane:
         self._queue.put(_STOP)
         self._thread.join(timeout=30)
         self.engine.dispose()
-
-
-def _no_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=0")  # the lane retries a busy database itself
-    cursor.close()
 
 
 def _is_busy(exc: OperationalError) -> bool:
