@@ -29,7 +29,6 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 BUSY_DEADLINE_S = 30.0  # as the busy_timeout of the other connections
 FIRST_PAUSE_S, LONGEST_PAUSE_S = 0.0002, 0.002
-DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 class InlineCursor:
@@ -47,12 +46,12 @@ class InlineCursor:
 
     async def execute(self, sql: str, parameters: Any = None) -> InlineCursor:
         args = (sql,) if parameters is None else (sql, parameters)
-        await self._connection._when_free(lambda: self._cursor.execute(*args), writes=_writes(sql))
+        await self._connection._when_free(lambda: self._cursor.execute(*args))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> InlineCursor:
         rows = list(parameters)  # a retry needs them again
-        await self._connection._when_free(lambda: self._cursor.executemany(sql, rows), writes=_writes(sql))
+        await self._connection._when_free(lambda: self._cursor.executemany(sql, rows))
         return self
 
     async def fetchone(self) -> Any:
@@ -93,7 +92,6 @@ class InlineConnection:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection: sqlite3.Connection | None = connection  # SQLAlchemy checks it before commit
-        self._wrote = False  # this transaction holds the write lock
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -108,31 +106,24 @@ class InlineConnection:
     def cursor(self) -> InlineCursor:
         return InlineCursor(self)
 
-    async def execute(self, sql: str, parameters: Any = None) -> InlineCursor:
-        return await self.cursor().execute(sql, parameters)
-
     async def commit(self) -> None:
-        await self._when_free(self._conn.commit, writes=False, committing=True)
-        self._wrote = False
+        await self._when_free(self._conn.commit)
 
     async def rollback(self) -> None:
         self._conn.rollback()
-        self._wrote = False
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
 
     async def close(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:  # also SQLAlchemy's terminate
         if self._connection is not None:
             self._connection.close()
             self._connection = None
 
-    def stop(self) -> None:  # SQLAlchemy's terminate
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    async def _when_free(self, call: Callable[[], T], *, writes: bool, committing: bool = False) -> T:
+    async def _when_free(self, call: Callable[[], T]) -> T:
         deadline = time.monotonic() + BUSY_DEADLINE_S
         pause = FIRST_PAUSE_S
         while True:
@@ -140,12 +131,11 @@ class InlineConnection:
             try:
                 result = call()
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline or (self._wrote and not committing):
+                if not is_busy(exc) or time.monotonic() > deadline:
                     raise
                 if began_here and self._conn.in_transaction:
                     self._conn.rollback()  # the transaction began at this write: nothing to lose
             else:
-                self._wrote = self._wrote or writes
                 return result
             await asyncio.sleep(pause)
             pause = min(pause * 2, LONGEST_PAUSE_S)
@@ -160,10 +150,7 @@ def inline_creator(path: str) -> Callable[[], Awaitable[InlineConnection]]:
     return connect
 
 
-def _writes(sql: str) -> bool:
-    return sql.lstrip()[:7].upper().startswith(DML)
-
-
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def is_busy(exc: BaseException | None) -> bool:
+    """SQLite's "database is locked" (also the web's write lane, bot/db/sync_lane.py, asks this)."""
     code = getattr(exc, "sqlite_errorcode", None)
     return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "database is locked" in str(exc)

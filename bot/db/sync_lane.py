@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -22,11 +21,11 @@ from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from bot.db.engine import no_busy_timeout, sqlite_pragmas
+from bot.db.sqlite_inline import BUSY_DEADLINE_S, FIRST_PAUSE_S, LONGEST_PAUSE_S, is_busy
 
 T = TypeVar("T")
 URGENT, LATER = 0, 1  # an inbound message (Twilio waits for its ack) goes before status callbacks
 _STOP = (2, 0, None, None, None)
-BUSY_DEADLINE_S = 30.0  # as the busy_timeout of the other connections
 
 
 class SyncLane:
@@ -79,15 +78,15 @@ class SyncLane:
         # whatever the moment the lock comes free: an ack waited 11 ms on average for locks held far
         # less. Here a busy database is tried again at once, then every 0.2 to 2 ms.
         deadline = time.monotonic() + BUSY_DEADLINE_S
-        pause = 0.0002
+        pause = FIRST_PAUSE_S
         while True:
             try:
                 return self._once(transaction)
             except OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
+                if not is_busy(exc.orig) or time.monotonic() > deadline:
                     raise
             time.sleep(pause)
-            pause = min(pause * 2, 0.002)
+            pause = min(pause * 2, LONGEST_PAUSE_S)
 
     def _once(self, transaction: Callable[[Connection], T]) -> T:
         with self.engine.connect() as connection:
@@ -100,11 +99,6 @@ class SyncLane:
         self._queue.put(_STOP)
         self._thread.join(timeout=30)
         self.engine.dispose()
-
-
-def _is_busy(exc: OperationalError) -> bool:
-    code = getattr(exc.orig, "sqlite_errorcode", None)
-    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "database is locked" in str(exc.orig)
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
