@@ -40,23 +40,31 @@ def signed_form(public_base_url: str, sender: str, text: str, sid: str | None = 
     return SignedForm(*signed_inbound(settings, sender, text, sid=sid))
 
 
-async def open_loop(
-    pool: RawPool,
-    web_url: str,
-    *,
-    rate: float,
-    seconds: float,
-    phones: int,
-    phone_offset: int,
-    max_in_flight: int,
-) -> dict[str, Any]:
-    """Send ``rate * seconds`` requests on schedule. A request due while ``max_in_flight`` are still
-    unanswered is not sent and counts as an error: the server is saturated by then, and queueing it
-    in the client would make the client, not the server, the bottleneck."""
+@dataclass(frozen=True, slots=True)
+class Load:
+    requests: list[bytes]  # signed and encoded, ready to write
+    phones: int
+
+
+def prepare_load(
+    pool: RawPool, web_url: str, *, rate: float, seconds: float, phones: int, phone_offset: int
+) -> Load:
+    """The ``rate * seconds`` requests of one load, built and signed before the clock and the CPU
+    meters start (Twilio builds them on its own machines)."""
     count = max(1, round(rate * seconds))
     senders = [phone(phone_offset + i % phones) for i in range(count)]
     forms = [signed_form(web_url, sender, TEXTS[i % len(TEXTS)]) for i, sender in enumerate(senders)]
     requests = [pool.request("/twilio/messages", form.body, form.headers) for form in forms]
+    return Load(requests=requests, phones=min(phones, count))
+
+
+async def open_loop(pool: RawPool, load: Load, *, rate: float, max_in_flight: int) -> dict[str, Any]:
+    """Send the load's requests on schedule, ``rate`` per second. A request due while
+    ``max_in_flight`` are still unanswered is not sent and counts as an error: the server is
+    saturated by then, and queueing it in the client would make the client, not the server, the
+    bottleneck."""
+    requests = load.requests
+    count = len(requests)
     latencies: list[float] = []  # due time -> response (what Twilio would see, queueing included)
     service: list[float] = []  # actual send -> response
     lags: list[float] = []  # how late the client itself started a request (its own CPU / loop lag)
@@ -119,7 +127,7 @@ async def open_loop(
         "service_time": summary_ms(service),
         "client_lag_p99_ms": round((percentile(lags, 99) or 0.0) * 1000, 2),
         "in_flight_at_end_of_schedule": max_in_flight,
-        "distinct_phones": min(phones, count),
+        "distinct_phones": load.phones,
         "schedule_epoch_s": [round(t0_epoch, 3), round(t0_epoch + count / rate, 3)],
     }
     return result

@@ -95,10 +95,11 @@ async def ack_busy_phase(
     profiles: list[Path],
 ) -> dict[str, Any]:
     settings = app_options(args, options)
-    full = await full_turn_rate(rasa, args, run_dir, settings, profiles)
+    full = await full_turn_rate(rasa, args, run_dir, settings, profiles, extra_pids)
     print(
         f"  full turn rate (no ack load): {full['turns_per_s']} turns/s "
-        f"({full['finished']} of {full['turns']} turns done after {full['wall_s']} s)",
+        f"({full['finished']} of {full['turns']} turns done after {full['wall_s']} s; "
+        f"machine busy {full['cpu']['machine_busy_pct']} %)",
         flush=True,
     )
     runs = []
@@ -149,27 +150,35 @@ async def full_turn_rate(
     run_dir: Path,
     settings: dict[str, Any],
     profiles: list[Path],
+    extra_pids: dict[str, int],
 ) -> dict[str, Any]:
-    """Accept ``--drain-preload`` messages with the worker stopped, then time the worker's drain."""
+    """Accept ``--drain-preload`` messages with the worker stopped, then time the worker's drain.
+
+    The CPU of each process during the drain says whether this rate is bound by the machine (busy
+    near 100 %: any ack load must slow it) or by the pipeline's latency.
+    """
     app = start_app(args.db, "ack-full-rate", rasa, run_dir, with_worker=False, **settings)
     reader = BacklogReader(app.database_url)
     pool = pool_for(app, args)
     try:
         preload_rate = 100.0
-        await ack.open_loop(
+        preload = ack.prepare_load(
             pool,
             app.web_url,
             rate=preload_rate,
             seconds=args.drain_preload / preload_rate,
             phones=args.phones,
             phone_offset=900_000,
-            max_in_flight=args.max_in_flight,
         )
+        await ack.open_loop(pool, preload, rate=preload_rate, max_in_flight=args.max_in_flight)
         accepted = reader.waiting()
         started = time.time()
         app.start_worker(profile="worker" in settings.get("profile", frozenset()))
+        await reader.wait_below(accepted)  # the worker is up: its start-up is not the drain's CPU
+        meter, metered = CpuMeter(app.pids() | extra_pids), time.time()
         emptied = await reader.wait_empty(min(args.drain_timeout, FULL_RATE_WINDOW_S))
         wall = time.time() - started
+        cpu = meter.stop(time.time() - metered)
         backlog = reader.read()
     finally:
         await pool.aclose()
@@ -181,6 +190,7 @@ async def full_turn_rate(
         "emptied": emptied,
         "wall_s": round(wall, 1),  # includes the worker's start-up
         "turns_per_s": steady_rate(backlog.finished),  # first to last finished turn
+        "cpu": cpu,  # from the first finished turn to the empty backlog
     }
 
 
@@ -201,21 +211,21 @@ async def one_rate(
                 (await client.post(control, json={"status_callbacks": False})).raise_for_status()
         await ack.warm_up(pool, app.web_url, count=20, unique=1)
         await reader.wait_empty(60)  # the warm-up's few turns
+        load = ack.prepare_load(
+            pool,
+            app.web_url,
+            rate=target,
+            seconds=args.ack_seconds,
+            phones=args.phones,
+            phone_offset=index * 100_000,
+        )
         await asyncio.sleep(0.5)
         meter = CpuMeter(app.pids() | extra_pids)
         started = time.perf_counter()
         own_nice = os.getpriority(os.PRIO_PROCESS, 0)  # Linux: this thread's
         os.setpriority(os.PRIO_PROCESS, 0, args.client_nice)
         try:
-            run = await ack.open_loop(
-                pool,
-                app.web_url,
-                rate=target,
-                seconds=args.ack_seconds,
-                phones=args.phones,
-                phone_offset=index * 100_000,
-                max_in_flight=args.max_in_flight,
-            )
+            run = await ack.open_loop(pool, load, rate=target, max_in_flight=args.max_in_flight)
         finally:
             os.setpriority(os.PRIO_PROCESS, 0, own_nice)
         run["cpu"] = meter.stop(time.perf_counter() - started)

@@ -64,6 +64,14 @@ class BacklogReader:
                 return False
             await asyncio.sleep(poll_s)
 
+    async def wait_below(self, count: int, timeout_s: float = 60, poll_s: float = 0.05) -> None:
+        """Until fewer than ``count`` messages wait (the first turn is under way or done)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if await asyncio.to_thread(self.waiting) < count or time.monotonic() >= deadline:
+                return
+            await asyncio.sleep(poll_s)
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -132,12 +132,14 @@ def ack_section(ack: dict[str, Any]) -> list[str]:
             for d in [r.get("drain") or {}]
         ],
     )  # fmt: skip
-    procs = sorted({p for r in ack["runs"] for p in r["cpu"]["cpu_s"]}, key=_process_order)
-    out += ["CPU seconds by process during each load:", ""]
+    phases = [("full rate, no load", full["cpu"])] if full.get("cpu") else []
+    phases += [(f"{r['target_rate']}/s", r["cpu"]) for r in ack["runs"]]
+    procs = sorted({p for _, cpu in phases for p in cpu["cpu_s"]}, key=_process_order)
+    out += ["CPU seconds by process during the full-rate drain and during each load:", ""]
     out += _table(
-        ["rate/s", "wall s", *procs, "others"],
-        [[r["target_rate"], r["cpu"]["wall_s"], *(r["cpu"]["cpu_s"].get(p) for p in procs),
-          r["cpu"]["others_cpu_s"]] for r in ack["runs"]],
+        ["phase", "wall s", "machine busy %", *procs, "others"],
+        [[name, cpu["wall_s"], cpu["machine_busy_pct"], *(cpu["cpu_s"].get(p) for p in procs),
+          cpu["others_cpu_s"]] for name, cpu in phases],
     )  # fmt: skip
     out += [ACK_LEAVES_OUT, ""]
     return out

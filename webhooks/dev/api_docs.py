@@ -6,12 +6,16 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from webhooks import twilio_routes
+
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/openapi.json")
 async def openapi(request: Request) -> JSONResponse:
-    return JSONResponse(request.app.openapi())
+    schema = dict(request.app.openapi())
+    schema["paths"] = {**schema["paths"], **twilio_routes.OPENAPI_PATHS}
+    return JSONResponse(schema)
 
 
 @router.get("/docs")
