@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from bot.db.engine import no_busy_timeout, sqlite_pragmas
+from bot.db.engine import no_busy_timeout, ping_when_idle, sqlite_pragmas
 from bot.db.sqlite_inline import BUSY_DEADLINE_S, FIRST_PAUSE_S, LONGEST_PAUSE_S, is_busy
 
 T = TypeVar("T")
@@ -46,7 +46,8 @@ class SyncLane:
             event.listen(self.engine, "connect", sqlite_pragmas)
             event.listen(self.engine, "connect", no_busy_timeout)
         else:
-            self.engine = create_engine(sync_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+            self.engine = create_engine(sync_url, pool_size=1, max_overflow=0)
+            ping_when_idle(self.engine)
         self._queue: queue.PriorityQueue[tuple[int, int, Any, Any, Any]] = queue.PriorityQueue()
         self._order = itertools.count()
         self._thread = threading.Thread(target=self._serve, name="write-lane", daemon=True)

@@ -12,17 +12,16 @@ def is_valid_signature(auth_token: str, url: str, params: Mapping[str, str], sig
     """Fail closed: no signature, an empty token or a mismatch are all invalid.
 
     Twilio signs the URL it called with or without its port, so both are accepted, as
-    ``RequestValidator.validate`` does; it computes both HMACs for every request, this stops at the
-    first that matches (form posts only: the JSON ``bodySHA256`` variant is not a webhook we serve).
+    ``RequestValidator.validate`` does. That computes both HMACs for every request; this tries the
+    URL as configured first and stops at the first match. Form posts only: the JSON
+    ``bodySHA256`` variant is not a webhook we serve.
     """
     if not signature or not auth_token:
         return False
     validator = RequestValidator(auth_token)
     parsed = urlparse(url)
-    return any(
-        compare(validator.compute_signature(candidate, params), signature)
-        for candidate in (remove_port(parsed), add_port(parsed))
-    )
+    candidates = dict.fromkeys((url, remove_port(parsed), add_port(parsed)))  # as configured first
+    return any(compare(validator.compute_signature(candidate, params), signature) for candidate in candidates)
 
 
 def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:

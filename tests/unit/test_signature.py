@@ -36,3 +36,12 @@ def test_missing_signature_or_token_fails_closed() -> None:
     assert is_valid_signature(TOKEN, URL, FORM, None) is False
     assert is_valid_signature(TOKEN, URL, FORM, "") is False
     assert is_valid_signature("", URL, FORM, signature) is False
+
+
+def test_a_configured_port_is_accepted_with_or_without_it() -> None:
+    local = "http://127.0.0.1:8000/twilio/messages"
+    assert is_valid_signature(TOKEN, local, FORM, sign(TOKEN, local, FORM))
+    assert is_valid_signature(TOKEN, local, FORM, sign(TOKEN, "http://127.0.0.1/twilio/messages", FORM))
+    assert not is_valid_signature(
+        TOKEN, local, FORM, sign(TOKEN, "http://127.0.0.1:9000/twilio/messages", FORM)
+    )
