@@ -106,7 +106,7 @@ async def ack_busy_phase(
     for index, target in enumerate(args.rates):
         app = start_app(args.db, f"ack-{target}", rasa, run_dir, with_worker=True, **settings)
         try:
-            run = await one_rate(app, args, extra_pids, target, index, full["turns_per_s"])
+            run = await one_rate(app, args, extra_pids, target, index, full)
         finally:
             profiles += app.stop()
         runs.append(run)
@@ -200,7 +200,7 @@ async def one_rate(
     extra_pids: dict[str, int],
     target: int,
     index: int,
-    full_rate: float | None,
+    full: dict[str, Any],
 ) -> dict[str, Any]:
     reader = BacklogReader(app.database_url)
     pool = pool_for(app, args)
@@ -235,7 +235,8 @@ async def one_rate(
         run["waiting_at_end_of_load"] = reader.waiting()
         wait_s = args.drain_timeout if target <= TARGET_RATE else min(args.drain_timeout, OVERLOAD_DRAIN_S)
         emptied = await reader.wait_empty(wait_s)
-        run["drain"] = drain_summary(reader, run, emptied, full_rate)
+        run["drain"] = drain_summary(reader, run, emptied, full["turns_per_s"])
+        run["drain"]["cpu_ceiling_vs_full"] = cpu_ceiling(full, run)
     finally:
         await pool.aclose()
         reader.close()
@@ -272,3 +273,28 @@ def drain_summary(
         "empty_after_s": empty_after,  # from the end of the load
         "estimated": not emptied,
     }
+
+
+def cpu_ceiling(full: dict[str, Any], run: dict[str, Any]) -> float | None:
+    """The most the drain can keep of its full rate while the acks run, if the full rate is bound by
+    the CPU: the cores the acks leave, over the cores the pipeline used at its full rate. The acks
+    take the web's CPU less its status callbacks, PostgreSQL's less its work for the turns, and the
+    load generator's. An achieved share near this ceiling means the worker lost only the CPU the
+    acks took; well below it, something else held it back.
+    """
+    full_cpu, load_cpu = full.get("cpu"), run["cpu"]
+    turns = full.get("finished") or 0
+    if not full_cpu or not turns or not full_cpu["wall_s"] or not load_cpu["wall_s"]:
+        return None
+    cores = load_cpu["cores"]
+    used_at_full = cores * full_cpu["machine_busy_pct"] / 100
+    turns_meanwhile = (run["drain"].get("during_load_turns_s") or 0.0) * load_cpu["wall_s"]
+
+    def for_acks(load_s: float, full_s: float) -> float:  # less what the turns meanwhile cost it
+        return max(load_s - full_s / turns * turns_meanwhile, 0.0)
+
+    web = for_acks(load_cpu["cpu_s"].get("web", 0.0), full_cpu["cpu_s"].get("web", 0.0))  # callbacks
+    database = for_acks(load_cpu["others_cpu_s"], full_cpu["others_cpu_s"])  # PostgreSQL's processes
+    acks = web + database + load_cpu["cpu_s"]["bench"]
+    left = cores - acks / load_cpu["wall_s"]
+    return round(min(1.0, max(left, 0.0) / used_at_full), 2) if used_at_full else None

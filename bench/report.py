@@ -50,9 +50,11 @@ def targets(results: dict[str, Any]) -> list[str]:
             if drain := run.get("drain"):
                 share = drain["during_vs_full"]
                 verdict = "met" if share is not None and share >= DRAIN_TARGET_SHARE else "MISSED"
+                ceiling = drain.get("cpu_ceiling_vs_full")
                 lines.append(
                     f"- backlog drains at the full turn rate (≥ {DRAIN_TARGET_SHARE:g}×) while "
-                    f"{ACK_TARGET_RATE}/s arrive: {verdict} ({share}×)"
+                    f"{ACK_TARGET_RATE}/s arrive: {verdict} ({share}×; the CPU the acks leave allows "
+                    f"at most {fmt(ceiling, 2)}× on this machine)"
                 )
     for run in results.get("turns", {}).get("runs", []):
         ratio = run["ratio_p50"]
@@ -118,7 +120,7 @@ def ack_section(ack: dict[str, Any]) -> list[str]:
     out += _table(
         ["rate/s", "achieved/s", "ok", "errors", "p50 ms", "p99 ms", "max ms", "service p99 ms",
          "client lag p99 ms", "web CPU ms/req", "machine busy %", "waiting at end of load",
-         "turns/s during load", "turns/s after", "vs full rate (during / after)",
+         "turns/s during load", "turns/s after", "vs full rate (during / after)", "CPU ceiling",
          "backlog empty after s"],
         [
             [r["target_rate"], r["achieved_rate"], r["ok"], r["errors"],
@@ -127,6 +129,7 @@ def ack_section(ack: dict[str, Any]) -> list[str]:
              r["cpu"]["machine_busy_pct"], r.get("waiting_at_end_of_load"),
              d.get("during_load_turns_s"), d.get("after_load_turns_s"),
              f"{fmt(d.get('during_vs_full'), 2)} / {fmt(d.get('after_vs_full'), 2)}",
+             fmt(d.get("cpu_ceiling_vs_full"), 2),
              f"{fmt(d.get('empty_after_s'))}{' (est.)' if d.get('estimated') else ''}"]
             for r in ack["runs"]
             for d in [r.get("drain") or {}]
