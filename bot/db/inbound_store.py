@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import Contact, Conversation, Message, UTCDateTime
@@ -164,11 +165,22 @@ class InboundStore:
             "button_payload": message.button_payload,
         }
         if self.postgresql:
-            async with self.engine.connect() as connection:
-                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                row = (await autocommit.execute(self._one, params)).first()
-            return None if row is None else StoredInbound(conversation_id=row[1], message_id=row[0])
+            try:
+                return await self._store_postgresql(params)
+            except DBAPIError as error:
+                # The server dropped a pooled connection (a restart, a proxy): SQLAlchemy has
+                # invalidated the pool, so once more on a new connection before Twilio gets a 500.
+                # One statement in autocommit: it either ran or it did not.
+                if not error.connection_invalidated:
+                    raise
+                return await self._store_postgresql(params)
         return await self.lane.run(lambda connection: self._store_sqlite(connection, params), urgent=True)
+
+    async def _store_postgresql(self, params: dict[str, Any]) -> StoredInbound | None:
+        async with self.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            row = (await autocommit.execute(self._one, params)).first()
+        return None if row is None else StoredInbound(conversation_id=row[1], message_id=row[0])
 
     def _store_sqlite(self, connection: Connection, params: dict[str, Any]) -> StoredInbound | None:
         stored = self._three_statements(connection, params)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.engine import ping_when_idle
+from bot.db.models import utcnow
 from bot.settings import Settings
 from tests.databases import create_database, drop_database
 
@@ -78,3 +79,34 @@ async def test_the_async_engine_pings_an_idle_connection_too(postgresql_url: str
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT pg_backend_pid()")) != first
     await engine.dispose()
+
+
+async def test_the_webhook_store_survives_a_dropped_connection(
+    postgresql_url: str, redis_db: int, tmp_path: Path
+) -> None:
+    """A connection used a moment ago (not pinged) that the server ended: the ack's store runs again
+    on a new one instead of answering Twilio 500, and the message is stored once."""
+    from bot.runtime import build_runtime
+    from bot.twilio_adapter.records import InboundMessage
+    from tests.conftest import make_settings
+
+    settings = make_settings(postgresql_url, redis_db, media_dir=tmp_path / "media")
+    runtime = await build_runtime(settings, web=True)
+    try:
+
+        def message(sid: str) -> InboundMessage:
+            return InboundMessage(
+                message_sid=sid, channel="sms", from_e164="+573015550000", to="+15005550006"
+            )
+
+        assert await runtime.inbound.store(message("SM" + "a" * 32), now=utcnow()) is not None
+        async with runtime.engine.connect() as connection:  # the pool's one idle connection
+            pid = int(await connection.scalar(text("SELECT pg_backend_pid()")) or 0)
+        _terminate(create_engine(settings.sync_database_url), pid)
+        stored = await runtime.inbound.store(message("SM" + "b" * 32), now=utcnow())
+        assert stored is not None
+        async with runtime.engine.connect() as connection:
+            count = await connection.scalar(text("SELECT count(*) FROM messages WHERE direction = 'in'"))
+        assert count == 2
+    finally:
+        await runtime.close()
