@@ -55,13 +55,13 @@ async def enqueue_and_ring(redis: ArqRedis, function: str, *args: object, job_id
 
 
 async def enqueue_drain(redis: ArqRedis, *, conversation_id: int, reason: str) -> None:
-    await redis.enqueue_job(RUN_CONVERSATION, conversation_id, _job_id=f"drain:{reason}:{conversation_id}")
-    await ring_doorbell(redis)
+    await enqueue_and_ring(
+        redis, RUN_CONVERSATION, conversation_id, job_id=f"drain:{reason}:{conversation_id}"
+    )
 
 
 async def enqueue_tell_rasa(redis: ArqRedis, *, conversation_id: int, ticket_id: int) -> None:
-    await redis.enqueue_job(TELL_RASA, conversation_id, _job_id=f"tell-rasa:{ticket_id}")
-    await ring_doorbell(redis)
+    await enqueue_and_ring(redis, TELL_RASA, conversation_id, job_id=f"tell-rasa:{ticket_id}")
 
 
 async def enqueue_repayment_reminder(redis: ArqRedis, *, reminder_id: int, defer_s: float = 0.0) -> None:

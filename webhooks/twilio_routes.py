@@ -3,11 +3,11 @@
 They are plain Starlette routes: FastAPI's dependency solving and response handling cost about a
 sixth of an ack's CPU and give these two endpoints nothing (the runtime is on ``app.state``).
 Errors are still FastAPI's ``HTTPException``, answered by the app's handlers with their reason.
+The dev /docs describes them by hand (webhooks/dev/api_docs.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -103,40 +103,6 @@ async def status_callback(request: Request) -> Response:
         await apply_status(runtime.lane, runtime.sessions, update)
     return Response(status_code=204)
 
-
-def _webhook_doc(summary: str, answer: dict[str, Any]) -> dict[str, Any]:
-    errors = {
-        "400": {
-            "description": "A field Twilio always sends is missing or malformed (the reason is in `detail`)"
-        },
-        "403": {"description": "Missing or wrong X-Twilio-Signature"},
-        "413": {"description": "Body larger than MAX_INBOUND_BODY_BYTES"},
-        "415": {"description": "Not application/x-www-form-urlencoded"},
-    }
-    return {
-        "post": {
-            "tags": ["twilio"],
-            "summary": summary,
-            "parameters": [
-                {"name": "X-Twilio-Signature", "in": "header", "required": True, "schema": {"type": "string"}}
-            ],
-            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
-            "responses": {**answer, **errors},
-        }
-    }
-
-
-# For the dev tool /docs: plain routes are not in FastAPI's generated schema.
-OPENAPI_PATHS = {
-    f"{router.prefix}/messages": _webhook_doc(
-        "An inbound SMS or WhatsApp message: stored, queued for the worker, answered with empty TwiML",
-        {"200": {"description": "Stored (or a duplicate MessageSid, ignored)", "content": {"text/xml": {}}}},
-    ),
-    f"{router.prefix}/status": _webhook_doc(
-        "A delivery status callback of a message we sent; any status Twilio names is accepted",
-        {"204": {"description": "Queued for the worker's status loop (applied here if Redis is down)"}},
-    ),
-}
 
 router.add_route(f"{router.prefix}/messages", inbound_message, methods=["POST"])
 router.add_route(f"{router.prefix}/status", status_callback, methods=["POST"])

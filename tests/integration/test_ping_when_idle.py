@@ -18,7 +18,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.engine import ping_when_idle
 from bot.db.models import utcnow
+from bot.runtime import build_runtime
 from bot.settings import Settings
+from bot.twilio_adapter.records import InboundMessage
+from tests.conftest import make_settings
 from tests.databases import create_database, drop_database
 
 
@@ -86,10 +89,6 @@ async def test_the_webhook_store_survives_a_dropped_connection(
 ) -> None:
     """A connection used a moment ago (not pinged) that the server ended: the ack's store runs again
     on a new one instead of answering Twilio 500, and the message is stored once."""
-    from bot.runtime import build_runtime
-    from bot.twilio_adapter.records import InboundMessage
-    from tests.conftest import make_settings
-
     settings = make_settings(postgresql_url, redis_db, media_dir=tmp_path / "media")
     runtime = await build_runtime(settings, web=True)
     try:
