@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 
@@ -77,7 +78,7 @@ class E2E:
         self, phone: str, text: str, parts: int, seen: set[str], poll_s: float, first_wait_s: float = 0.0
     ) -> Turn:
         form = signed_form(self.web_url, phone, text)
-        sid = form.body.split(b"&", 1)[0].split(b"=", 1)[1].decode()
+        [sid] = parse_qs(form.body.decode())["MessageSid"]
         turn = Turn(text, sid, time.time())
         t0 = time.perf_counter()
         response = await self.client.post("/twilio/messages", content=form.body, headers=form.headers)

@@ -26,8 +26,8 @@ from redis.exceptions import LockError
 
 from bot.commands import answer_keyword, apply_commands
 from bot.db import messages
-from bot.db import tickets as ticket_queries
 from bot.db.models import Contact, Conversation, Message, utcnow
+from bot.db.turn_facts import TurnFacts, turn_facts
 from bot.documents.turn import documents_turn
 from bot.handoff.consultant import release_held_replies
 from bot.handoff.owned import keep_for_consultant
@@ -117,37 +117,42 @@ async def _drain(
     """Take the waiting turns under the lock: (turns taken, whether the rest went to a new job)."""
     loop = asyncio.get_running_loop()
     turns = 0
-    async with runtime.sessions() as session:
-        conversation = await session.get(Conversation, conversation_id)
-        leftovers = await messages.unsent_outbound(session, conversation_id=conversation_id)
-    if conversation is None:
-        return 0, False
+    conversation: Conversation | None = None
+    leftovers: Sequence[Message] = []
     while True:
+        # One transaction per turn reads what the turn needs, then claims the message. Reads first:
+        # on SQLite the write lock is taken at the claim's UPDATE, and held to the commit.
         async with runtime.sessions() as session, session.begin():
-            # Reads first: on SQLite the write lock is taken at the claim's UPDATE, and held to the commit.
-            contact = await session.get(Contact, conversation.contact_id)
+            if conversation is None:  # the job's first look: replies a crashed job left unsent, too
+                conversation = await session.get(Conversation, conversation_id)
+                if conversation is None:
+                    return 0, False
+                leftovers = await messages.unsent_outbound(session, conversation_id=conversation_id)
+            message = await messages.next_pending_inbound(session, conversation_id=conversation_id)
+            if message is None and not leftovers:
+                return turns, False
             # A consultant may have claimed (or handed back) the conversation since the last turn.
-            owner = await ticket_queries.owner_of(session, conversation_id=conversation_id)
-            claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
-            conversation.owner = owner or conversation.owner
-        if contact is None:
+            facts = await turn_facts(session, conversation_id=conversation_id)
+            claimed_before = bool(facts and message and await messages.claim(session, message))
+        if facts is None:
             return turns, False
+        conversation.owner = facts.owner
+        contact = facts.contact
         if leftovers:  # replies a crashed or postponed job did not finish sending come first
             # Proactive rows wait for their send-rate slot, unless the person's message is waiting.
             await _send_before(
-                deadline, runtime, leftovers, contact, conversation.channel, fresh=False, pace=claimed is None
+                deadline, runtime, leftovers, contact, conversation.channel, fresh=False, pace=message is None
             )
             leftovers = []
-        if claimed is None:
+        if message is None:
             return turns, False
-        message, claimed_before = claimed
         if runtime.keywords.match(message.body) != "opt_out":  # the person answered: held replies first
             released = await release_held_replies(runtime, conversation, contact)
             await _send_before(deadline, runtime, released, contact, conversation.channel, fresh=True)
         try:
             async with asyncio.timeout_at(deadline):
                 replies = await take_turn(
-                    runtime, rasa, conversation, contact, message, claimed_before=claimed_before
+                    runtime, rasa, conversation, contact, message, claimed_before=claimed_before, facts=facts
                 )
         except (TurnFailed, RasaUnavailable, TimeoutError) as exc:
             replies = (await settle_failure(runtime, rasa, conversation, message, failure_reason(exc))).rows
@@ -188,8 +193,13 @@ async def take_turn(
     message: Message,
     *,
     claimed_before: bool = False,
+    facts: TurnFacts | None = None,
 ) -> list[Message]:
-    """Answer one claimed message; return the reply rows stored (status "sending")."""
+    """Answer one claimed message; return the reply rows stored (status "sending").
+
+    ``facts``, read with the claim, spare the turn the reads that find nothing for most people (no
+    consultant's lines to give Rasa, no course); without them those reads are made here.
+    """
     log_ = log.bind(conversation_id=conversation.id, message_id=message.id)
     keyword = None if message.button_payload else runtime.keywords.match(message.body)
     if keyword is None and contact.opted_out and runtime.keywords.says_back_in(message.body):
@@ -209,7 +219,8 @@ async def take_turn(
         return await keep_for_consultant(runtime, conversation, contact, message)
     if answered := await documents_turn(runtime, conversation, contact, message):
         return answered  # files for a document request, a relative's code: the gateway answers
-    if answered := await lessons_turn(runtime, conversation, contact, message):
+    learner = facts is None or facts.learner
+    if answered := await lessons_turn(runtime, conversation, contact, message, learner=learner):
         return answered  # a course button, a quiz answer, "siguiente": bot/lessons/turn.py
     media, held_payload = await prepare_media(runtime, conversation, contact, message)  # consent first
     instead = instead or held_payload
@@ -219,7 +230,8 @@ async def take_turn(
         if replies is not None:
             log_.info("turn recovered from Rasa's tracker", replies=len(replies))
     if replies is None:
-        await tell_rasa_before_turn(runtime, rasa, conversation)  # what a consultant said, first
+        if facts is None or facts.untold_tickets:
+            await tell_rasa_before_turn(runtime, rasa, conversation)  # what a consultant said, first
         replies = await _ask_rasa(runtime, rasa, conversation, contact, message, media, instead)
     handled = await apply_commands(runtime, rasa, conversation, contact, message, replies)
     if handled is not None:

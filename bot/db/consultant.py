@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.messages import HELD
@@ -99,18 +99,21 @@ async def active_user(session: AsyncSession, *, user_id: int) -> User | None:
     return user if user is not None and user.active else None
 
 
+def untold_ticket_filter(conversation_id: Any) -> tuple[ColumnElement[bool], ...]:
+    """The conversation's closed tickets a consultant held whose lines Rasa has not been given yet."""
+    told = exists().where(TicketEvent.ticket_id == HandoffRequest.id, TicketEvent.kind == RASA_TOLD)
+    return (
+        HandoffRequest.conversation_id == conversation_id,
+        HandoffRequest.status == "closed",
+        HandoffRequest.claimed_at.is_not(None),
+        ~told,
+    )
+
+
 async def tickets_to_tell_rasa(session: AsyncSession, *, conversation_id: int) -> Sequence[HandoffRequest]:
     """Closed tickets a consultant held whose lines Rasa has not been given yet, oldest first."""
-    told = exists().where(TicketEvent.ticket_id == HandoffRequest.id, TicketEvent.kind == RASA_TOLD)
     result = await session.scalars(
-        select(HandoffRequest)
-        .where(
-            HandoffRequest.conversation_id == conversation_id,
-            HandoffRequest.status == "closed",
-            HandoffRequest.claimed_at.is_not(None),
-            ~told,
-        )
-        .order_by(HandoffRequest.id)
+        select(HandoffRequest).where(*untold_ticket_filter(conversation_id)).order_by(HandoffRequest.id)
     )
     return result.all()
 

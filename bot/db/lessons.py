@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.lesson_models import LessonEnrolment, LessonResult
@@ -42,10 +42,14 @@ async def active_enrolment(session: AsyncSession, *, contact_id: int) -> LessonE
 
 async def latest_enrolment(session: AsyncSession, *, contact_id: int) -> LessonEnrolment | None:
     """The active enrolment, else the one touched last (paused, finished or left), else ``None``."""
-    return await active_enrolment(session, contact_id=contact_id) or await session.scalar(
+    return await session.scalar(
         select(LessonEnrolment)
         .where(LessonEnrolment.contact_id == contact_id)
-        .order_by(LessonEnrolment.updated_at.desc(), LessonEnrolment.id.desc())
+        .order_by(
+            case((LessonEnrolment.status == "active", 0), else_=1),
+            LessonEnrolment.updated_at.desc(),
+            LessonEnrolment.id.desc(),
+        )
         .limit(1)
     )
 

@@ -75,12 +75,17 @@ async def claim_next_inbound(session: AsyncSession, *, conversation_id: int) -> 
     message = await next_pending_inbound(session, conversation_id=conversation_id)
     if message is None:
         return None
+    return message, await claim(session, message)
+
+
+async def claim(session: AsyncSession, message: Message) -> bool:
+    """Mark a pending message "processing" (one more attempt); whether an earlier attempt claimed it."""
     claimed_before = message.status == "processing"
     message.status = "processing"
     message.attempts += 1
     message.updated_at = utcnow()
     await session.flush()
-    return message, claimed_before
+    return claimed_before
 
 
 async def has_pending_inbound(session: AsyncSession, *, conversation_id: int) -> bool:

@@ -101,10 +101,6 @@ async def conversation_ids_of(session: AsyncSession, *, contact_id: int) -> list
     return list(found.all())
 
 
-async def owner_of(session: AsyncSession, *, conversation_id: int) -> str | None:
-    return await session.scalar(select(Conversation.owner).where(Conversation.id == conversation_id))
-
-
 async def touch(session: AsyncSession, *, conversation_id: int, at: datetime) -> int | None:
     """A new inbound for the consultant: bump the not-closed ticket's ``updated_at``; its id."""
     ticket = await not_closed_ticket(session, conversation_id=conversation_id)

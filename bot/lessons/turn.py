@@ -86,9 +86,10 @@ ELSEWHERE: Final = _Elsewhere()
 
 
 async def lessons_turn(
-    runtime: Runtime, conversation: Conversation, contact: Contact, message: Message
+    runtime: Runtime, conversation: Conversation, contact: Contact, message: Message, *, learner: bool = True
 ) -> list[Message] | None:
-    answered = await _turn(runtime, conversation, contact, message)
+    """``learner=False`` (the contact never enrolled): only a course button can be ours."""
+    answered = await _turn(runtime, conversation, contact, message, learner)
     if answered is ELSEWHERE:  # only then a Redis write: nobody else's turn pays for the lessons
         moment = runtime.clock().isoformat()
         await runtime.redis.set(_elsewhere_key(conversation.id), moment, ex=ELSEWHERE_TTL_S)
@@ -103,7 +104,7 @@ async def lessons_turn(
 
 
 async def _turn(
-    runtime: Runtime, conversation: Conversation, contact: Contact, message: Message
+    runtime: Runtime, conversation: Conversation, contact: Contact, message: Message, learner: bool
 ) -> Answered | _Elsewhere | None:
     body = (message.body or "").strip()
     if not body and not message.button_payload:
@@ -111,6 +112,8 @@ async def _turn(
     payload = message.button_payload or await resolve_choice(runtime.redis, conversation.id, body)
     if payload:
         return await _payload_turn(runtime, conversation, contact, message, payload)
+    if not learner:
+        return None  # no enrolment: no word of theirs answers a lesson
     # Deferred transaction: the SELECT and the Redis reads take no write lock; _answer writes last.
     async with runtime.sessions() as session, session.begin():
         enrolment = await db.latest_enrolment(session, contact_id=contact.id)

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.db import conversations, messages, outbound_status
 from bot.db.models import Message, utcnow
@@ -125,6 +125,44 @@ async def test_an_ordinary_turn_costs_few_write_transactions(worker: Runtime) ->
     assert replies == ["INSERT", "UPDATE"]  # both parts in one INSERT, then "answered"
     assert sids == ["UPDATE"]  # both parts' SIDs and statuses: one executemany
     assert callbacks == ["INSERT", "UPDATE"]  # six callbacks: their events, then their rows
+
+
+async def test_an_ordinary_turn_reads_in_few_round_trips(worker: Runtime) -> None:
+    """Every transaction and statement the worker's engine runs for an ordinary turn of a person with
+    no course and no consultant's lines: the job's first look, the turn's facts and the claim in one
+    transaction; the replies; the parts' SIDs; the look for a next message; the look for a message
+    stored while the lock was held. (Before: 8 transactions and 16 statements; the contact, the owner,
+    the lessons' and the consultant lines' reads each cost a statement, two a transaction of their own.)"""
+    fake = attach_fake_twilio(worker)
+    fake.store.status_callbacks = False
+    seen: set[str] = set()
+    await _turn(worker, fake, seen, await _inbound(worker, "SM" + "4" * 32))
+    conversation_id = await _inbound(worker, "SM" + "5" * 32)
+    begun: list[str] = []
+    statements: list[str] = []
+
+    def on_begin(_conn: object) -> None:
+        begun.append("begin")
+
+    def on_execute(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    engine = worker.engine.sync_engine
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        assert await run_conversation(worker, _rasa([{"text": REPLY}]), conversation_id) == 1
+    finally:
+        event.remove(engine, "begin", on_begin)
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert len(begun) == 5, statements
+    assert statements == [
+        *("SELECT", "SELECT", "SELECT", "SELECT", "UPDATE"),  # conversation, unsent, next, facts; claim
+        *("INSERT", "UPDATE"),  # the replies; "answered"
+        "UPDATE",  # the parts' SIDs
+        "SELECT",  # a next message? none
+        "SELECT",  # one stored while the lock was held? none
+    ]
 
 
 async def test_a_crash_before_the_parts_sids_are_recorded_sends_nothing_twice(
