@@ -9,9 +9,9 @@ from sqlalchemy import update
 
 from bot.db import conversations
 from bot.db import lessons as lesson_queries
-from bot.db.consultant import RASA_TOLD
+from bot.db.consultant import RASA_TOLD, add_event
 from bot.db.lesson_models import LessonEnrolment
-from bot.db.models import Conversation, HandoffRequest, TicketEvent, utcnow
+from bot.db.models import Conversation, HandoffRequest, utcnow
 from bot.db.turn_facts import TurnFacts, turn_facts
 from bot.runtime import Runtime
 from tests.integration.consultant_setup import claimed_conversation
@@ -65,15 +65,11 @@ async def test_a_handed_back_ticket_is_untold_until_rasa_is_told(runtime: Runtim
         await session.execute(update(Conversation).values(owner="bot"))
     back = await _facts(runtime, claimed.conversation_id)
     assert back is not None and (back.owner, back.untold_tickets) == ("bot", True)
-    async with runtime.sessions() as session, session.begin():
-        session.add(
-            TicketEvent(
-                ticket_id=claimed.ticket_id,
-                conversation_id=claimed.conversation_id,
-                kind=RASA_TOLD,
-                detail={"lines": 1},
-                at=utcnow(),
-            )
+    async with runtime.sessions() as session, session.begin():  # as bot/handoff/rasa_context.py records it
+        ticket = await session.get(HandoffRequest, claimed.ticket_id)
+        assert ticket is not None
+        await add_event(
+            session, ticket=ticket, kind=RASA_TOLD, actor_id=None, at=utcnow(), detail={"lines": 1}
         )
     told = await _facts(runtime, claimed.conversation_id)
     assert told is not None and not told.untold_tickets
