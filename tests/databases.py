@@ -13,6 +13,7 @@ import os
 import sqlite3
 import tempfile
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 from bot.db.migrate import MIGRATIONS_DIR, upgrade_to_head
@@ -72,10 +73,8 @@ def _sqlite_template() -> Path:
 
 def _copy_sqlite(source: Path, target: Path) -> None:
     """A consistent copy (the backup API, not a file copy: the template may be in WAL mode)."""
-    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
         origin.backup(copy)
-    origin.close()
-    copy.close()
 
 
 def _postgres_template() -> str:

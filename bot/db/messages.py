@@ -66,20 +66,12 @@ async def next_pending_inbound(session: AsyncSession, *, conversation_id: int) -
     )
 
 
-async def claim_next_inbound(session: AsyncSession, *, conversation_id: int) -> tuple[Message, bool] | None:
-    """The conversation's oldest waiting message, now marked "processing" (one more attempt).
-
-    The flag says whether an earlier attempt had already claimed it: that attempt may have reached
-    Rasa, so the caller must look in Rasa's tracker before sending the message again.
-    """
-    message = await next_pending_inbound(session, conversation_id=conversation_id)
-    if message is None:
-        return None
-    return message, await claim(session, message)
-
-
 async def claim(session: AsyncSession, message: Message) -> bool:
-    """Mark a pending message "processing" (one more attempt); whether an earlier attempt claimed it."""
+    """Mark a pending message "processing" (one more attempt); whether an earlier attempt claimed it.
+
+    An earlier attempt may have reached Rasa: then the caller must look in Rasa's tracker before
+    sending the message again.
+    """
     claimed_before = message.status == "processing"
     message.status = "processing"
     message.attempts += 1

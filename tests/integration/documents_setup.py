@@ -22,6 +22,7 @@ from bot.rasa_client import RasaClient
 from bot.runtime import Runtime
 from bot.turns import take_turn
 from tests.conftest import ROOT
+from tests.integration.claiming import claim_next_inbound
 from tests.integration.fake_twilio_app import FakeTwilio
 from tests.prequal_payloads import payload
 from tests.unit.documents.files import darker, document, jpeg, pdf, with_noise
@@ -137,7 +138,7 @@ async def say(
     async with runtime.sessions() as session, session.begin():
         conversation = await session.get(Conversation, conversation_id)
         contact = await conversations.contact_for_conversation(session, conversation_id=conversation_id)
-        claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
+        claimed = await claim_next_inbound(session, conversation_id=conversation_id)
     assert conversation is not None and contact is not None and claimed is not None
     rows = await take_turn(runtime, dialogue.client(), conversation, contact, claimed[0])
     return "\n\n".join(row.body or json.dumps(row.content_variables) for row in rows)

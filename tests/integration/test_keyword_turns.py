@@ -12,6 +12,7 @@ from bot.db.models import Contact, Conversation, Message, utcnow
 from bot.outbox import SendRetryLater, send_rows
 from bot.runtime import Runtime
 from bot.turns import take_turn
+from tests.integration.claiming import claim_next_inbound
 from tests.integration.test_turns import ScriptedRasa
 
 
@@ -44,7 +45,7 @@ async def _say(
     async with runtime.sessions() as session, session.begin():
         conversation = await session.get(Conversation, conversation_id)
         contact = await session.get(Contact, contact_id)
-        claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
+        claimed = await claim_next_inbound(session, conversation_id=conversation_id)
     assert conversation is not None and contact is not None and claimed is not None
     return await take_turn(runtime, rasa.client(), conversation, contact, claimed[0])
 

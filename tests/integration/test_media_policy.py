@@ -22,6 +22,7 @@ from bot.runtime import Runtime
 from bot.turns import take_turn
 from bot.twilio_copies import retry_due_deletions
 from tests.conftest import ROOT
+from tests.integration.claiming import claim_next_inbound
 from tests.integration.fake_twilio_app import FakeTwilio, attach_fake_twilio, media_files
 
 CONSENT = load_consent(ROOT / "data" / "consent.yml")
@@ -167,7 +168,7 @@ async def test_the_reply_says_the_file_was_not_kept_and_asks_for_consent(runtime
     fake = attach_fake_twilio(runtime)
     conversation, contact, _ = await _photo_message(runtime, fake, consent=None)
     async with runtime.sessions() as session, session.begin():
-        claimed = await messages.claim_next_inbound(session, conversation_id=conversation.id)
+        claimed = await claim_next_inbound(session, conversation_id=conversation.id)
     assert claimed is not None
     rasa = ConsentRasa()
     replies = await take_turn(runtime, rasa.client(), conversation, contact, claimed[0])

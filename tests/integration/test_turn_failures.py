@@ -29,6 +29,7 @@ from bot.turns import ConversationBusy, run_conversation, take_turn
 from bot.twilio_adapter.rest import TwilioRestClient
 from bot.worker import run_conversation_job
 from tests.conftest import make_settings
+from tests.integration.claiming import claim_next_inbound
 from webhooks.dev import fake_twilio
 
 POISON = "mensaje que siempre falla"
@@ -206,7 +207,7 @@ async def test_a_custom_action_run_while_the_action_server_is_down_fails_the_tur
     rasa = FlakyRasa(actions_ok=False, answer=[{"text": "Hola"}], tracker_events=events)
     async with runtime.sessions() as session, session.begin():
         contact = await conversations.contact_for_conversation(session, conversation_id=conversation_id)
-        claimed = await messages.claim_next_inbound(session, conversation_id=conversation_id)
+        claimed = await claim_next_inbound(session, conversation_id=conversation_id)
         conversation = await session.get(Conversation, conversation_id)
     assert contact is not None and claimed is not None and conversation is not None
     with pytest.raises(TurnFailed, match="action_server_down"):

@@ -19,6 +19,7 @@ from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.runtime import Runtime
 from bot.turn_failures import TurnFailed
 from bot.turns import take_turn
+from tests.integration.claiming import claim_next_inbound
 
 
 class ScriptedRasa:
@@ -83,7 +84,7 @@ async def _run(runtime: Runtime, rasa: ScriptedRasa, conversation: Conversation,
     """Claim the conversation's next message as the worker does, then take the turn."""
     async with runtime.sessions() as session, session.begin():
         contact = await conversations.contact_for_conversation(session, conversation_id=conversation.id)
-        claimed = await messages.claim_next_inbound(session, conversation_id=conversation.id)
+        claimed = await claim_next_inbound(session, conversation_id=conversation.id)
     assert contact is not None and claimed is not None
     claimed_message, claimed_before = claimed
     assert claimed_message.id == message.id
